@@ -1,0 +1,85 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+/// Release builds of the numeric targets drop overflow checks: the hot loops index raw buffers whose
+/// bounds are fixed at set-up, and the checks cost 10–30 % there (see the design notes).
+let numericSettings: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+
+let package = Package(
+    name: "bssd",
+    products: [
+        .executable(name: "bssd", targets: ["bssd"]),
+        .executable(name: "bssctl", targets: ["ctl"]),
+        .library(name: "RealtimeEngine", targets: ["RealtimeEngine"]),
+        .library(name: "AudioIO", targets: ["AudioIO"]),
+        .library(name: "BSSDKit", targets: ["BSSDKit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CFFTW",
+            pkgConfig: "fftw3",
+            providers: [.apt(["libfftw3-dev"])]
+        ),
+        .systemLibrary(
+            name: "CALSA",
+            pkgConfig: "alsa",
+            providers: [.apt(["libasound2-dev"])]
+        ),
+        .target(
+            name: "CAllocationCounter"
+        ),
+        .target(
+            name: "RealtimeSupport",
+            dependencies: ["CAllocationCounter"]
+        ),
+        .target(
+            name: "RealtimeEngine",
+            dependencies: ["CFFTW"],
+            swiftSettings: numericSettings
+        ),
+        .target(
+            name: "AudioIO",
+            dependencies: ["CALSA"],
+            swiftSettings: numericSettings
+        ),
+        .target(
+            name: "BSSDKit",
+            dependencies: ["RealtimeEngine", "AudioIO"]
+        ),
+        .executableTarget(
+            name: "bssd",
+            dependencies: [
+                "BSSDKit",
+                "RealtimeEngine",
+                "AudioIO",
+                "RealtimeSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "ctl",
+            dependencies: [
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "RealtimeEngineTests",
+            dependencies: ["RealtimeEngine", "RealtimeSupport"]
+        ),
+        .testTarget(
+            name: "RealtimeSupportTests",
+            dependencies: ["RealtimeSupport"]
+        ),
+        .testTarget(
+            name: "AudioIOTests",
+            dependencies: ["AudioIO"]
+        ),
+        .testTarget(
+            name: "BSSDKitTests",
+            dependencies: ["BSSDKit", "AudioIO", "RealtimeEngine"]
+        ),
+    ]
+)

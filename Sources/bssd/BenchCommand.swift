@@ -1,0 +1,171 @@
+import ArgumentParser
+import Foundation
+import RealtimeEngine
+import RealtimeSupport
+
+/// `bssd bench`: single-thread real-time factor and steady-state allocations of the engine.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure the engine's real-time factor and allocations per block.",
+        discussion: """
+            Runs the separator on a synthetic mixture (Laplacian sources through a random mixing matrix) \
+            for M = 2, 4, 6, 8 microphones, with IVA-IP, IVA-ISS and ILRMA, in Float and Double, at two \
+            settings: the reference setting (frame 1024, hop 256, one sweep per frame, no history) and the \
+            defaults. Prints processing time / audio time (single thread, STFT and ISTFT included) and the \
+            heap allocations counted during the measured blocks, which must be 0. Build with -c release.
+            """
+    )
+
+    @Option(help: "Seconds of audio to time per case.")
+    var seconds: Double = 4
+
+    @Option(help: "Sample rate assumed for the real-time factor.")
+    var rate: Int = 16000
+
+    @Option(parsing: .upToNextOption, help: "Microphone counts to measure.")
+    var channels: [Int] = [2, 4, 6, 8]
+
+    @Option(parsing: .upToNextOption, help: "Settings to measure: reference, default.")
+    var settings: [BenchSetting] = [.reference, .defaults]
+
+    @Flag(help: "Print one JSON object per case instead of a table.")
+    var json = false
+
+    func run() throws {
+        if !json {
+            print("setting    M  algorithm   precision  frame/hop  RTF       blocks/s  allocs/block")
+        }
+        for setting in settings {
+            for m in channels {
+                for variant in BenchVariant.allCases {
+                    for precision in ["float", "double"] {
+                        var configuration = setting.configuration(channels: m)
+                        variant.apply(to: &configuration)
+                        let result = try precision == "float"
+                            ? measure(Float.self, configuration) : measure(Double.self, configuration)
+                        report(setting: setting, variant: variant, precision: precision, configuration: configuration, result: result)
+                    }
+                }
+            }
+        }
+    }
+
+    private struct Measurement {
+        var realTimeFactor: Double
+        var blocksPerSecond: Double
+        var allocationsPerBlock: Double
+    }
+
+    private func measure<T: EngineScalar>(_: T.Type, _ configuration: SeparatorConfiguration) throws -> Measurement {
+        let separator = try OnlineSeparator<T>(configuration: configuration)
+        let m = configuration.channels, hop = configuration.hop
+        let blocks = max(1, Int(seconds * Double(rate)) / hop)
+        let input = SyntheticMixture<T>(channels: m, frames: 2 * rate)
+        let output = UnsafeMutablePointer<T>.allocate(capacity: hop * configuration.sources)
+        defer { output.deallocate() }
+        var offset = 0
+        func step() {
+            separator.process(input: input.samples + offset * m, output: output)
+            offset = (offset + hop) % (input.frames - hop)
+        }
+        for _ in 0..<(configuration.history + 4) { step() }
+        let clock = ContinuousClock()
+        let start = clock.now
+        let (_, allocations) = AllocationCounter.count {
+            for _ in 0..<blocks { step() }
+        }
+        let elapsed = clock.now - start
+        let elapsedSeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        let audioSeconds = Double(blocks * hop) / Double(rate)
+        return Measurement(realTimeFactor: elapsedSeconds / audioSeconds, blocksPerSecond: Double(blocks) / elapsedSeconds,
+                           allocationsPerBlock: Double(allocations) / Double(blocks))
+    }
+
+    private func report(
+        setting: BenchSetting, variant: BenchVariant, precision: String, configuration: SeparatorConfiguration, result: Measurement
+    ) {
+        if json {
+            print("""
+                {"setting":"\(setting.rawValue)","channels":\(configuration.channels),"algorithm":"\(variant.rawValue)",\
+                "precision":"\(precision)","frame":\(configuration.frameLength),"hop":\(configuration.hop),\
+                "iterations":\(configuration.iterations),"history":\(configuration.history),\
+                "rtf":\(result.realTimeFactor),"blocks_per_second":\(result.blocksPerSecond),\
+                "allocations_per_block":\(result.allocationsPerBlock)}
+                """)
+        } else {
+            print(String(format: "%-9@  %d  %-10@  %-9@  %4d/%-4d  %-8.5f  %-8.0f  %.2f",
+                         setting.rawValue, configuration.channels, variant.rawValue, precision,
+                         configuration.frameLength, configuration.hop, result.realTimeFactor,
+                         result.blocksPerSecond, result.allocationsPerBlock))
+        }
+    }
+}
+
+/// The two operating points the README quotes.
+enum BenchSetting: String, ExpressibleByArgument, CaseIterable {
+    /// The issue's reference point: frame 1024, hop 256, one sweep per frame, no re-iterated history.
+    case reference
+    /// bssd's defaults.
+    case defaults = "default"
+
+    func configuration(channels: Int) -> SeparatorConfiguration {
+        var configuration = SeparatorConfiguration(channels: channels)
+        if self == .reference {
+            configuration.frameLength = 1024
+            configuration.hop = 256
+            configuration.iterations = 1
+            configuration.history = 1
+        }
+        return configuration
+    }
+}
+
+enum BenchVariant: String, CaseIterable {
+    case ivaIP = "iva-ip"
+    case ivaISS = "iva-iss"
+    case ilrma = "ilrma-iss"
+
+    func apply(to configuration: inout SeparatorConfiguration) {
+        switch self {
+        case .ivaIP: configuration.algorithm = .iva; configuration.updateRule = .ip
+        case .ivaISS: configuration.algorithm = .iva; configuration.updateRule = .iss
+        case .ilrma: configuration.algorithm = .ilrma; configuration.updateRule = .iss
+        }
+    }
+}
+
+/// Independent Laplacian sources through a fixed random mixing matrix: enough structure for the
+/// engine to do its real work at the speed it would on speech.
+final class SyntheticMixture<T: EngineScalar> {
+    let samples: UnsafeMutablePointer<T>
+    let frames: Int
+
+    init(channels: Int, frames: Int) {
+        self.frames = frames
+        samples = .allocate(capacity: channels * frames)
+        var state: UInt64 = 0x2545_F491_4F6C_DD1D
+        func uniform() -> Double {
+            state ^= state << 13; state ^= state >> 7; state ^= state << 17
+            return (Double(state >> 11) + 0.5) / Double(1 << 53)
+        }
+        var mixing = [Double](repeating: 0, count: channels * channels)
+        for i in mixing.indices { mixing[i] = uniform() - 0.5 + (i % (channels + 1) == 0 ? 1 : 0) }
+        var source = [Double](repeating: 0, count: channels)
+        for t in 0..<frames {
+            for k in 0..<channels {
+                let u = uniform() - 0.5
+                source[k] = 0.1 * (u < 0 ? Foundation.log(1 + 2 * u) : -Foundation.log(1 - 2 * u))
+            }
+            for m in 0..<channels {
+                var sum = 0.0
+                for k in 0..<channels { sum += mixing[m * channels + k] * source[k] }
+                samples[t * channels + m] = T(sum)
+            }
+        }
+    }
+
+    deinit {
+        samples.deallocate()
+    }
+}

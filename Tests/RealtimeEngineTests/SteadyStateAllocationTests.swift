@@ -1,0 +1,55 @@
+import RealtimeEngine
+import RealtimeSupport
+import Testing
+
+/// The processing thread must never allocate after start-up: every buffer the engine touches in
+/// `process` is allocated in `init`. The allocator is interposed (RealtimeSupport), so any malloc
+/// on this thread while counting — from the engine, the Swift runtime or FFTW — shows up here.
+@Suite("Real-time safety")
+struct SteadyStateAllocationTests {
+    struct Case: CustomTestStringConvertible, Sendable {
+        var algorithm: SeparatorConfiguration.Algorithm
+        var rule: SeparatorConfiguration.UpdateRule
+        var channels: Int
+        var testDescription: String { "\(algorithm)-\(rule) M=\(channels)" }
+    }
+
+    static let cases = [
+        Case(algorithm: .iva, rule: .ip, channels: 2),
+        Case(algorithm: .iva, rule: .iss, channels: 3),
+        Case(algorithm: .ilrma, rule: .iss, channels: 2),
+        Case(algorithm: .ilrma, rule: .ip, channels: 4),
+    ]
+
+    @Test("process() allocates nothing in steady state", arguments: cases)
+    func noAllocations(testCase: Case) throws {
+        #expect(AllocationCounter.isInterposerLinked)
+        try expectNoAllocations(Float.self, testCase)
+        try expectNoAllocations(Double.self, testCase)
+    }
+
+    private func expectNoAllocations<T: EngineScalar>(_: T.Type, _ testCase: Case) throws {
+        var configuration = SeparatorConfiguration(channels: testCase.channels)
+        configuration.algorithm = testCase.algorithm
+        configuration.updateRule = testCase.rule
+        configuration.frameLength = 512
+        configuration.hop = 128
+        configuration.history = 4
+        let separator = try OnlineSeparator<T>(configuration: configuration)
+        let M = testCase.channels, hop = configuration.hop
+        var random = SplitMix64(seed: 3)
+        let input = (0..<(hop * M * 8)).map { _ in T(random.uniform() - 0.5) }
+        var output = [T](repeating: 0, count: hop * M)
+        try input.withUnsafeBufferPointer { samples in
+            try output.withUnsafeMutableBufferPointer { out in
+                let inBase = try #require(samples.baseAddress), outBase = try #require(out.baseAddress)
+                // Warm-up: the history fills and every code path runs once.
+                for block in 0..<12 { separator.process(input: inBase + (block % 8) * hop * M, output: outBase) }
+                let (_, allocations) = AllocationCounter.count {
+                    for block in 0..<40 { separator.process(input: inBase + (block % 8) * hop * M, output: outBase) }
+                }
+                #expect(allocations == 0, "\(allocations) heap allocations in 40 blocks of \(T.self) \(testCase.testDescription)")
+            }
+        }
+    }
+}
