@@ -75,7 +75,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AudioIOTests",
-            dependencies: ["AudioIO"]
+            dependencies: ["AudioIO", "RealtimeSupport"]
         ),
         .testTarget(
             name: "BSSDKitTests",

@@ -1,5 +1,5 @@
-/// ILRMA's structure: each source's variance is a low-rank non-negative spectrogram,
-/// r_k(f, t) = Σ_l B_k(f, l) H_k(l, t), with L bases per source.
+/// ILRMA's structure: each source's variance is a low-rank non-negative spectrogram on top of its
+/// average spectrum, r_k(f, t) = s_k(f) Σ_l B_k(f, l) H_k(l, t), with L bases per source.
 ///
 /// Online, the bases are refitted by the multiplicative (majorisation) update from statistics that
 /// are accumulated with forgetting — frames leaving the re-iterated history are folded in once and
@@ -18,12 +18,14 @@ final class LowRankVarianceModel<T: EngineScalar>: SourceStructureModel {
     private let basis: EngineBuffer<T>
     /// H_k(l) of each history slot at `(slot * K + k) * L + l`.
     private let activation: EngineBuffer<T>
-    /// Output power of each history slot, planar K×F, kept for the bases' statistics.
+    /// Whitened output power p/s of each history slot, planar K×F, kept for the bases' statistics.
     private let slotPower: EngineBuffer<T>
     /// Forgotten past of the bases' update numerator Σ H p / r² and denominator Σ H / r.
     private let pastNumerator: EngineBuffer<T>
     private let pastDenominator: EngineBuffer<T>
     private let variance: EngineBuffer<T>
+    private let envelope: SpectralEnvelope<T>
+    private let envelopeValues: EngineBuffer<T>
     private let numerator: EngineBuffer<T>
     private let denominator: EngineBuffer<T>
     private var lastSlot = -1
@@ -44,6 +46,8 @@ final class LowRankVarianceModel<T: EngineScalar>: SourceStructureModel {
         pastNumerator = EngineBuffer(sources * bases * bins)
         pastDenominator = EngineBuffer(sources * bases * bins)
         variance = EngineBuffer(bins)
+        envelope = SpectralEnvelope(sources: sources, bins: bins)
+        envelopeValues = EngineBuffer(bins)
         numerator = EngineBuffer(bases * bins)
         denominator = EngineBuffer(bases * bins)
         reset()
@@ -57,21 +61,35 @@ final class LowRankVarianceModel<T: EngineScalar>: SourceStructureModel {
             state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             b[i] = T(0.5) + T(Double(state >> 11) / Double(1 << 53))
         }
+        // Each source's first basis is flat and never refitted: its activation is the source's
+        // overall activity, which keeps all bins of a source coupled as in IVA, while the other
+        // bases add spectral structure. Free bases alone can split the spectrum between sources
+        // (a permutation error the online update cannot undo).
+        for k in 0..<sources {
+            (b + k &* bases &* bins).update(repeating: 1, count: bins)
+        }
         normaliseBases()
         activation.zero()
         slotPower.zero()
         pastNumerator.zero()
         pastDenominator.zero()
+        envelope.reset()
         lastSlot = -1
     }
 
     func computeWeights(power: UnsafePointer<T>, slot: Int, fresh: Bool, weights: UnsafeMutablePointer<T>) {
+        if fresh { envelope.beginFrame() }
         let floorPower = T.leastNormalMagnitude * 1e6
+        let s = envelopeValues.pointer, r = variance.pointer
         for k in 0..<sources {
+            let raw = power + k &* bins
+            if fresh { envelope.observe(power: raw, source: k) }
+            envelope.envelope(source: k, into: s)
+            // The NMF models the whitened spectrogram p/s (see SpectralEnvelope).
             let p = slotPower.pointer + (slot &* sources &+ k) &* bins
             var mean: T = 0
             for f in 0..<bins {
-                p[f] = Swift.max(power[k &* bins &+ f], floorPower)
+                p[f] = Swift.max(raw[f], floorPower) / s[f]
                 mean += p[f]
             }
             mean /= T(bins)
@@ -81,7 +99,8 @@ final class LowRankVarianceModel<T: EngineScalar>: SourceStructureModel {
                 updateActivation(h, source: k, power: p, mean: mean)
             }
             modelVariance(h, source: k, mean: mean)
-            density.weights(power: p, variance: variance.pointer, count: bins, into: weights + k &* bins)
+            for f in 0..<bins { r[f] *= s[f] }
+            density.weights(power: raw, variance: r, count: bins, into: weights + k &* bins)
         }
         if fresh { lastSlot = slot }
     }
@@ -95,8 +114,9 @@ final class LowRankVarianceModel<T: EngineScalar>: SourceStructureModel {
             for i in 0..<slotCount {
                 accumulate(slot: historySlots[i], source: k, coefficient: coefficients[i], numerator: n, denominator: d)
             }
+            // Basis 0 stays flat (see `reset`): only the others learn spectral shapes.
             let b = B + k &* size
-            for i in 0..<size where d[i] > 0 && n[i] > 0 {
+            for i in bins..<size where d[i] > 0 && n[i] > 0 {
                 b[i] *= (n[i] / d[i]).squareRoot()
             }
         }
@@ -148,7 +168,7 @@ final class LowRankVarianceModel<T: EngineScalar>: SourceStructureModel {
             let bl = b + l &* bins
             for f in 0..<bins { r[f] += bl[f] * hl }
         }
-        let floor = Swift.max(mean * 1e-6, T.leastNormalMagnitude * 1e6)
+        let floor = Swift.max(mean * 1e-3, T.leastNormalMagnitude * 1e6)
         for f in 0..<bins { r[f] = Swift.max(r[f], floor) }
     }
 

@@ -23,7 +23,7 @@ public struct SeparatorConfiguration: Sendable, Equatable {
     public var hop: Int = 1024
     public var algorithm: Algorithm = .iva
     public var updateRule: UpdateRule = .ip
-    public var model: SourceModelKind = .studentT(nu: 2)
+    public var model: SourceModelKind = .studentT(nu: 50)
     /// Forgetting factor per hop: the statistics' time constant is hop / (1 − α) samples.
     public var forgetting: Double = 0.97
     /// Sweeps over all sources per update.
@@ -63,8 +63,8 @@ public struct SeparatorConfiguration: Sendable, Equatable {
         guard Self.supportedFrameLengths.contains(frameLength) else {
             throw fail("frame", frameLength, "one of \(Self.supportedFrameLengths.map(String.init).joined(separator: ", "))")
         }
-        guard hop == frameLength / 2 || hop == frameLength / 4 else {
-            throw fail("hop", hop, "frame/2 (\(frameLength / 2)) or frame/4 (\(frameLength / 4))")
+        guard [2, 4, 8].contains(where: { hop * $0 == frameLength }) else {
+            throw fail("hop", hop, "frame/2 (\(frameLength / 2)), frame/4 (\(frameLength / 4)) or frame/8 (\(frameLength / 8))")
         }
         guard forgetting > 0, forgetting < 1 else {
             throw fail("alpha", forgetting, "a forgetting factor strictly between 0 and 1, e.g. 0.97")

@@ -1,36 +1,39 @@
-/// IVA's structure: one variance per source and frame, shared by all bins, r_k(t) = ‖y_k(t)‖²/F.
+/// IVA's structure: one activity per source and frame shared by all bins, on top of each
+/// source's average spectrum: r_k(f, t) = g_k(t) · s_k(f).
 ///
-/// Sharing r across frequency is what ties the bins of one source together and solves the
-/// permutation problem of frequency-domain ICA.
+/// Sharing g across frequency is what ties the bins of one source together and solves the
+/// permutation problem of frequency-domain ICA. Measuring g on the whitened spectrum
+/// (g = mean_f p(f)/s(f)) lets every bin vote on whether the source is active; a density that
+/// compares p with r per bin (Student's t) then down-weights bins that are loud *for that
+/// source*, not bins that are merely loud.
 final class SphericalVarianceModel<T: EngineScalar>: SourceStructureModel {
     typealias Scalar = T
     let density: SourceDensity
     let sources: Int
     let bins: Int
-    /// Running mean of each source's frame variance; the floor for silent frames is relative to it
-    /// so that weights stay bounded without an absolute level that depends on the input gain.
-    private let level: EngineBuffer<T>
+    private let envelope: SpectralEnvelope<T>
+    private let variance: EngineBuffer<T>
 
     init(density: SourceDensity, sources: Int, bins: Int) {
         self.density = density
         self.sources = sources
         self.bins = bins
-        level = EngineBuffer(sources)
+        envelope = SpectralEnvelope(sources: sources, bins: bins)
+        variance = EngineBuffer(bins)
     }
 
     func computeWeights(power: UnsafePointer<T>, slot: Int, fresh: Bool, weights: UnsafeMutablePointer<T>) {
-        let level = level.pointer
-        let floorRatio: T = 1e-4
+        if fresh { envelope.beginFrame() }
+        let r = variance.pointer
         for k in 0..<sources {
             let p = power + k &* bins
-            var sum: T = 0
-            for f in 0..<bins { sum += p[f] }
-            let mean = sum / T(bins)
-            if fresh {
-                level[k] = level[k] == 0 ? mean : T(0.99) * level[k] + T(0.01) * mean
-            }
-            let variance = Swift.max(mean, floorRatio * level[k], T.leastNormalMagnitude * 1e6)
-            density.weights(power: p, variance: variance, count: bins, into: weights + k &* bins)
+            if fresh { envelope.observe(power: p, source: k) }
+            envelope.envelope(source: k, into: r)
+            var activity: T = 0
+            for f in 0..<bins { activity += p[f] / r[f] }
+            activity = Swift.max(activity / T(bins), T(1e-6))
+            for f in 0..<bins { r[f] *= activity }
+            density.weights(power: p, variance: r, count: bins, into: weights + k &* bins)
         }
     }
 
@@ -39,6 +42,6 @@ final class SphericalVarianceModel<T: EngineScalar>: SourceStructureModel {
     func advance(retiring slot: Int?, coefficient: T) {}
 
     func reset() {
-        level.zero()
+        envelope.reset()
     }
 }

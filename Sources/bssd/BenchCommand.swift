@@ -94,10 +94,15 @@ struct BenchCommand: ParsableCommand {
                 "allocations_per_block":\(result.allocationsPerBlock)}
                 """)
         } else {
-            print(String(format: "%-9@  %d  %-10@  %-9@  %4d/%-4d  %-8.5f  %-8.0f  %.2f",
-                         setting.rawValue, configuration.channels, variant.rawValue, precision,
-                         configuration.frameLength, configuration.hop, result.realTimeFactor,
-                         result.blocksPerSecond, result.allocationsPerBlock))
+            let columns = [
+                setting.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0),
+                "\(configuration.channels)",
+                variant.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0),
+                precision.padding(toLength: 9, withPad: " ", startingAt: 0),
+                "\(configuration.frameLength)/\(configuration.hop)".padding(toLength: 9, withPad: " ", startingAt: 0),
+                String(format: "%-8.5f  %-8.0f  %.2f", result.realTimeFactor, result.blocksPerSecond, result.allocationsPerBlock),
+            ]
+            print(columns.joined(separator: "  "))
         }
     }
 }

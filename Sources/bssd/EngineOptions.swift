@@ -18,7 +18,7 @@ struct EngineOptions: ParsableArguments {
     @Option(help: "STFT frame length in samples (256…8192, power of two); longer separates reverberant rooms better but adds latency.")
     var frame: Int = defaults.frameLength
 
-    @Option(help: "STFT hop in samples: frame/2 or frame/4 (default frame/4).")
+    @Option(help: "STFT hop in samples: frame/2, frame/4 or frame/8 (default frame/4).")
     var hop: Int?
 
     @Option(help: "Forgetting factor per hop (0 < α < 1); the memory is about hop/(1−α) samples.")

@@ -8,7 +8,7 @@ import Foundation
 /// plus fricative noise bursts and pauses — each source with its own pitch range and rhythm, which
 /// gives the sparse, non-stationary, cross-frequency-coherent activity that IVA models. Room
 /// responses are a direct path with a per-microphone fractional delay (the array geometry) plus
-/// exponentially decaying reflections (RT60 set by `reverberation`).
+/// exponentially decaying reflections (RT60 set by `reverberation`), each coherent across the array.
 struct ConvolutiveMixture {
     let channels: Int
     let sources: Int
@@ -28,10 +28,10 @@ struct ConvolutiveMixture {
         for k in 0..<sources {
             let dry = Self.speechLike(frames: frames, rate: rate, index: k, random: &random)
             let azimuth = -60.0 + 120.0 * Double(k) / Double(max(sources - 1, 1))
+            let reflections = Self.reflections(reverberation: reverberation, rate: rate, random: &random)
             var perMic: [[Double]] = []
             for m in 0..<channels {
-                let response = Self.roomResponse(mic: m, azimuthDegrees: azimuth, reverberation: reverberation,
-                                                 rate: rate, random: &random)
+                let response = Self.roomResponse(mic: m, azimuthDegrees: azimuth, reflections: reflections, rate: rate)
                 perMic.append(Self.convolve(dry, response))
             }
             images.append(perMic)
@@ -93,28 +93,50 @@ struct ConvolutiveMixture {
         return signal
     }
 
-    private static func roomResponse(
-        mic: Int, azimuthDegrees: Double, reverberation: Double, rate: Int, random: inout SplitMix64
-    ) -> [Double] {
+    /// A reflection reaches every microphone from its own direction, so it is coherent across the
+    /// array (as early reflections in a room are) with a direction-dependent inter-mic delay.
+    private struct Reflection {
+        var delay: Double
+        var gain: Double
+        var azimuthDegrees: Double
+    }
+
+    private static func reflections(reverberation: Double, rate: Int, random: inout SplitMix64) -> [Reflection] {
+        guard reverberation > 0 else { return [] }
+        let length = reverberation * Double(rate)
+        let decay = 6.9 / length
+        return (0..<60).map { _ in
+            let delay = 24 + random.uniform() * (length - 24)
+            let sign = random.uniform() < 0.5 ? -1.0 : 1.0
+            return Reflection(delay: delay, gain: sign * 0.6 * exp(-decay * delay) * random.uniform(),
+                              azimuthDegrees: random.uniform() * 360)
+        }
+    }
+
+    private static func roomResponse(mic: Int, azimuthDegrees: Double, reflections: [Reflection], rate: Int) -> [Double] {
         let spacing = 0.05
-        let delay = 8.0 + Double(mic) * spacing * sin(azimuthDegrees * Double.pi / 180) / 343.0 * Double(rate)
-        let length = max(64, Int(reverberation * Double(rate)))
-        var response = [Double](repeating: 0, count: length + 16)
-        // Fractional-delay direct path (windowed sinc).
-        for n in 0..<response.count {
+        func arrival(_ azimuth: Double) -> Double {
+            Double(mic) * spacing * sin(azimuth * Double.pi / 180) / 343.0 * Double(rate)
+        }
+        let length = Int(reflections.map(\.delay).max() ?? 0) + 32
+        var response = [Double](repeating: 0, count: length)
+        addTap(&response, delay: 8 + arrival(azimuthDegrees), gain: 1)
+        for reflection in reflections {
+            addTap(&response, delay: 8 + reflection.delay + arrival(reflection.azimuthDegrees), gain: reflection.gain)
+        }
+        return response
+    }
+
+    /// A fractional delay as a Hann-windowed sinc of ±6 samples.
+    private static func addTap(_ response: inout [Double], delay: Double, gain: Double) {
+        let first = max(0, Int(delay) - 6), last = min(response.count - 1, Int(delay) + 7)
+        guard first <= last else { return }
+        for n in first...last {
             let x = Double(n) - delay
             guard abs(x) < 6 else { continue }
             let sinc = x == 0 ? 1 : sin(Double.pi * x) / (Double.pi * x)
-            response[n] += sinc * 0.5 * (1 + cos(Double.pi * x / 6))
+            response[n] += gain * sinc * 0.5 * (1 + cos(Double.pi * x / 6))
         }
-        guard reverberation > 0 else { return response }
-        let decay = 6.9 / (reverberation * Double(rate))
-        for _ in 0..<60 {
-            let n = 16 + Int(random.uniform() * Double(length - 1))
-            let sign = random.uniform() < 0.5 ? -1.0 : 1.0
-            response[n] += sign * 0.5 * exp(-decay * Double(n)) * random.uniform()
-        }
-        return response
     }
 
     private static func convolve(_ x: [Double], _ h: [Double]) -> [Double] {

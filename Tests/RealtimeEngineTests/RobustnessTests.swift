@@ -1,0 +1,79 @@
+import RealtimeEngine
+import Testing
+
+/// Bad input never makes the engine's state non-finite: silence, DC, clipping and NaN/Inf are
+/// all things a live microphone array delivers.
+@Suite("Robustness")
+struct RobustnessTests {
+    enum Input: String, CaseIterable, Sendable {
+        case silence, dc, clipped, nonFinite, identicalChannels
+    }
+
+    @Test("The output stays finite", arguments: Input.allCases)
+    func finiteOutput(input: Input) throws {
+        var configuration = SeparatorConfiguration(channels: 2)
+        configuration.frameLength = 512
+        configuration.hop = 128
+        configuration.history = 4
+        for algorithm in SeparatorConfiguration.Algorithm.allCases {
+            for rule in SeparatorConfiguration.UpdateRule.allCases {
+                configuration.algorithm = algorithm
+                configuration.updateRule = rule
+                let separator = try OnlineSeparator<Float>(configuration: configuration)
+                var random = SplitMix64(seed: 5)
+                var block = [Float](repeating: 0, count: 128 * 2)
+                var output = [Float](repeating: 0, count: 128 * 2)
+                var finite = true
+                for index in 0..<200 {
+                    for i in 0..<block.count {
+                        let noise = Float(random.uniform() - 0.5)
+                        // Alternate good and bad stretches, so the engine also has to recover.
+                        let bad = (index / 25) % 2 == 1
+                        switch input {
+                        case .silence: block[i] = bad ? 0 : noise
+                        case .dc: block[i] = bad ? 0.5 : noise
+                        case .clipped: block[i] = bad ? (noise > 0 ? 1 : -1) : noise
+                        case .nonFinite: block[i] = bad && i % 7 == 0 ? (i % 2 == 0 ? .nan : .infinity) : noise
+                        case .identicalChannels: block[i] = bad ? block[i - i % 2] : noise
+                        }
+                    }
+                    separator.process(input: block, output: &output)
+                    if !output.allSatisfy({ $0.isFinite }) { finite = false }
+                }
+                #expect(finite, "\(algorithm)-\(rule) produced a non-finite output on \(input.rawValue)")
+                if input == .nonFinite {
+                    #expect(separator.statistics.nonFiniteSamples > 0)
+                }
+            }
+        }
+    }
+
+    @Test("Invalid configurations name the key and what is allowed")
+    func invalidConfiguration() {
+        var configuration = SeparatorConfiguration(channels: 2)
+        configuration.hop = 300
+        #expect(throws: SeparatorConfigurationError.self) { try configuration.validate() }
+        do {
+            try configuration.validate()
+        } catch {
+            #expect(error.key == "hop")
+            #expect(error.description.contains("frame/2"))
+        }
+        configuration = SeparatorConfiguration(channels: 9)
+        #expect(throws: SeparatorConfigurationError.self) { try configuration.validate() }
+        configuration = SeparatorConfiguration(channels: 2)
+        configuration.forgetting = 1
+        #expect(throws: SeparatorConfigurationError.self) { try configuration.validate() }
+    }
+
+    @Test("Model spellings parse, and nonsense does not")
+    func modelSpellings() {
+        #expect(SourceModelKind(parsing: "laplace") == .laplace)
+        #expect(SourceModelKind(parsing: "ggd:0.5") == .generalizedGaussian(beta: 0.5))
+        #expect(SourceModelKind(parsing: "t:50") == .studentT(nu: 50))
+        #expect(SourceModelKind(parsing: "gauss") == .gaussian)
+        #expect(SourceModelKind(parsing: "t") == nil)
+        #expect(SourceModelKind(parsing: "ggd:x") == nil)
+        #expect(SourceModelKind(parsing: "cauchy") == nil)
+    }
+}
