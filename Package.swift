@@ -65,9 +65,13 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .target(
+            name: "TestSupport",
+            path: "Tests/TestSupport"
+        ),
         .testTarget(
             name: "RealtimeEngineTests",
-            dependencies: ["RealtimeEngine", "RealtimeSupport"]
+            dependencies: ["RealtimeEngine", "RealtimeSupport", "TestSupport"]
         ),
         .testTarget(
             name: "RealtimeSupportTests",
@@ -75,7 +79,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AudioIOTests",
-            dependencies: ["AudioIO", "RealtimeSupport"]
+            dependencies: ["AudioIO", "RealtimeSupport", "TestSupport"]
         ),
         .testTarget(
             name: "BSSDKitTests",

@@ -1,5 +1,6 @@
 import AudioIO
 import Foundation
+import TestSupport
 import Testing
 
 @Suite("WAV reader and writer")
@@ -478,18 +479,6 @@ struct WAVTests {
 
 // MARK: - Helpers
 
-/// A fixed-seed generator, so a failing case fails the same way again.
-private struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Samples the encoding stores exactly: integer-grid values including both extremes for PCM,
 /// values rounded to `Float` for float32, and values beyond ±1 for the float encodings.

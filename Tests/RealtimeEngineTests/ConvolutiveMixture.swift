@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// A deterministic test scene: K speech-like sources in a small reverberant room, recorded by M
 /// microphones, with every source's image at every microphone kept separately (so that what the
@@ -150,27 +151,5 @@ struct ConvolutiveMixture {
             }
         }
         return y
-    }
-}
-
-/// Small, fast, seedable generator so fixtures are identical on every machine.
-struct SplitMix64 {
-    private var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1).
-    mutating func uniform() -> Double {
-        Double(next() >> 11) / Double(1 << 53)
     }
 }

@@ -1,4 +1,5 @@
 import RealtimeEngine
+import TestSupport
 import Testing
 
 /// Bad input never makes the engine's state non-finite: silence, DC, clipping and NaN/Inf are

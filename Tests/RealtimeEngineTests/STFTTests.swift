@@ -1,31 +1,11 @@
 import Foundation
 import RealtimeEngine
+import TestSupport
 import Testing
 
 @Suite("STFT")
 struct STFTTests {
     // Helpers are nested so that they cannot collide with other files of this test module.
-
-    /// SplitMix64 (Steele, Lea & Flood 2014): a tiny generator whose output is fixed by its seed on
-    /// every platform, so a failing case can be replayed exactly.
-    struct SplitMix64: RandomNumberGenerator {
-        private var state: UInt64
-
-        init(seed: UInt64) { state = seed }
-
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-
-        /// Uniform in [-1, 1), from the top 53 bits.
-        mutating func nextSignal() -> Double {
-            Double(next() >> 11) * 0x1p-52 - 1
-        }
-    }
 
     /// One STFT geometry under test.
     struct Geometry: CustomTestStringConvertible, Sendable {
@@ -86,7 +66,7 @@ struct STFTTests {
 
     static func noise(frames: Int, channels: Int, seed: UInt64) -> [Double] {
         var rng = SplitMix64(seed: seed)
-        return (0 ..< frames * channels).map { _ in rng.nextSignal() }
+        return (0 ..< frames * channels).map { _ in rng.signal() }
     }
 
     /// Spectrum of `length` real samples by the definition, in `Double`, for checking the FFT.
@@ -215,7 +195,7 @@ struct STFTTests {
         let fft = try RealFFT<T>(length: n)
         #expect(fft.bins == n / 2 + 1)
         var rng = SplitMix64(seed: UInt64(n))
-        let x = (0 ..< n).map { _ in Double(T(rng.nextSignal())) }
+        let x = (0 ..< n).map { _ in Double(T(rng.signal())) }
         let reference = Self.directDFT(x)
         // Offsets 0 and 1 give one SIMD-aligned and one misaligned time-domain pointer, so both
         // the direct and the staged path are exercised; `re` and `im` are separate allocations.

@@ -1,5 +1,6 @@
 import RealtimeEngine
 import RealtimeSupport
+import TestSupport
 import Testing
 
 /// The processing thread must never allocate after start-up: every buffer the engine touches in
