@@ -47,7 +47,7 @@ let package = Package(
         ),
         .target(
             name: "BSSDKit",
-            dependencies: ["RealtimeEngine", "AudioIO"]
+            dependencies: ["RealtimeEngine", "AudioIO", "RealtimeSupport"]
         ),
         .executableTarget(
             name: "bssd",
@@ -83,7 +83,7 @@ let package = Package(
         ),
         .testTarget(
             name: "BSSDKitTests",
-            dependencies: ["BSSDKit", "AudioIO", "RealtimeEngine"]
+            dependencies: ["BSSDKit", "AudioIO", "RealtimeEngine", "RealtimeSupport"]
         ),
     ]
 )

@@ -11,6 +11,6 @@ struct BSSD: ParsableCommand {
             auxiliary-function IVA / ILRMA. `bssd separate` runs the streaming engine over a WAV file; \
             `bssd bench` measures its speed.
             """,
-        subcommands: [SeparateCommand.self, BenchCommand.self]
+        subcommands: [SeparateCommand.self, BenchCommand.self, RunCommand.self]
     )
 }

@@ -124,7 +124,7 @@ struct SPSCRingTests {
     /// consumer checks that every frame arrives exactly once and in order; an order-sensitive
     /// checksum of what each side moved must match as well.
     @Test("producer and consumer threads move 10^7 frames exactly once, in order")
-    func stress() async {
+    func stress() {
         let channels = 2
         let totalFrames = 10_000_000
         let maxChunk = 700
@@ -133,7 +133,7 @@ struct SPSCRingTests {
         let start = ContinuousClock.now
         let deadline = start + .seconds(120) // a hang (lost frames) fails instead of blocking CI
 
-        async let produced = onThread("ring producer") { () -> Side in
+        let produced = OSThread("ring producer") { () -> Side in
             var random = SplitMix64(seed: 0xC0FFEE)
             let chunk = UnsafeMutablePointer<UInt64>.allocate(capacity: maxChunk * channels)
             defer { chunk.deallocate() }
@@ -149,7 +149,7 @@ struct SPSCRingTests {
             }
             return side
         }
-        async let consumed = onThread("ring consumer") { () -> Side in
+        let consumed = OSThread("ring consumer") { () -> Side in
             var random = SplitMix64(seed: 0xBEEF)
             let chunk = UnsafeMutablePointer<UInt64>.allocate(capacity: maxChunk * channels)
             defer { chunk.deallocate() }
@@ -172,7 +172,7 @@ struct SPSCRingTests {
             }
             return side
         }
-        let (producer, consumer) = await (produced, consumed)
+        let (producer, consumer) = (produced.join(), consumed.join())
         let seconds = (ContinuousClock.now - start) / .seconds(1)
 
         #expect(producer.failure == nil)
@@ -224,13 +224,29 @@ struct SPSCRingTests {
         }
     }
 
-    /// Runs `body` on a new OS thread, not on the Swift concurrency pool: the stress test spins,
-    /// and its two sides must truly run at the same time, as the audio threads do.
-    func onThread<T: Sendable>(_ name: String, _ body: @escaping @Sendable () -> T) async -> T {
-        await withCheckedContinuation { continuation in
-            let thread = Thread { continuation.resume(returning: body()) }
+    /// Runs `body` on a new OS thread started at once, not on the Swift concurrency pool: the
+    /// stress test spins, and its two sides must truly run at the same time, as the audio threads
+    /// do. (A child task per side can wait for a free pool thread while the other side spins
+    /// against a full ring: under a loaded test run that looked like a 120 s hang.)
+    final class OSThread<T: Sendable>: @unchecked Sendable {
+        // `result` is written by the thread before `done.signal()` and read after `done.wait()`:
+        // the semaphore orders the two accesses.
+        private let done = DispatchSemaphore(value: 0)
+        private var result: T?
+
+        init(_ name: String, _ body: @escaping @Sendable () -> T) {
+            let thread = Thread { [self] in
+                result = body()
+                done.signal()
+            }
             thread.name = name
             thread.start()
+        }
+
+        func join() -> T {
+            done.wait()
+            guard let result else { preconditionFailure("thread finished without a result") }
+            return result
         }
     }
 

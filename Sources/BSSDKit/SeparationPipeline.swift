@@ -1,0 +1,263 @@
+import AudioIO
+import Glibc
+import RealtimeEngine
+import RealtimeSupport
+import Synchronization
+
+/// The live daemon's audio path: capture PCM → ring → engine → ring → playback PCM, on three
+/// threads.
+///
+/// ```
+/// capture thread      reads a period (ALSAPCM.readFrames), pushes it; never waits on the ring
+///      │ inputRing (M ch)
+/// processing thread   pops `hop` frames, OnlineSeparator.process, maps K → P outputs, pushes
+///      │ outputRing (P ch)
+/// playback thread     pops a period, writes it (ALSAPCM.writeFrames); short ring → fallback
+/// ```
+///
+/// Life cycle: `init` opens both PCMs and allocates every buffer, ring and the engine (and warms
+/// the engine's code paths on a scratch instance), so an unusable device or setting fails there
+/// and no thread is started. `start()` locks memory, starts the threads and raises their
+/// priority, returning the warnings for the caller to log. `stop()` may be called from any thread
+/// (and is async-signal-safe: an atomic store and `sem_post`s): capture stops, processing
+/// finishes the whole hops already captured, playback plays them out, drains and closes its PCM.
+/// `wait()` joins. A run with `duration` stops by itself.
+///
+/// A device error on an audio thread (`deviceLost`, `stalled`, `ioFailed`) is recorded in
+/// `status` (thread state and the error) and aborts the whole pipeline without draining; this
+/// slice has no reopen policy, the caller exits non-zero and is restarted (systemd).
+///
+/// Sample alignment: the playback stream is the playback prefill (`playbackPrefillPeriods`
+/// periods of silence, queued by `ALSAPCM`) followed by exactly the engine's output, hop after
+/// hop, as long as nothing is dropped or substituted (always in `.freewheel` pacing; in
+/// `.realtime` while the counters stay at 0). The separated signal therefore lags the captured
+/// one by `prefill + (frameLength − hop)` samples in the stream; the rings add no samples. In wall
+/// time a live run adds the wait for a whole hop and the processing time on top.
+///
+/// `@unchecked Sendable`: the buffers are raw pointers, each used by one thread (listed at each);
+/// the rings follow their own single-producer/single-consumer contract; `threads` and the PCMs
+/// before `start()` are touched only by the thread that owns the pipeline.
+public final class SeparationPipeline: @unchecked Sendable {
+    public let configuration: DaemonConfiguration
+    public let status = PipelineStatus()
+    /// What the two PCMs granted.
+    public let captureParameters: ALSANegotiatedParameters
+    public let playbackParameters: ALSANegotiatedParameters
+    /// The engine's hop and its STFT delay (`frameLength − hop`).
+    public let hop: Int
+    public let engineLatency: Int
+
+    /// Threads currently inside an audio loop, over all pipelines of the process (for tests and
+    /// the control plane).
+    public static let runningAudioThreads = Atomic<Int>(0)
+
+    // Owner thread only, and only until `start()` hands them to their threads.
+    private var capturePCM: ALSAPCM?
+    private var playbackPCM: ALSAPCM?
+    private var threads: [AudioThread] = []
+
+    // Processing thread only.
+    let separator: OnlineSeparator<Float>
+    let engineInput: UnsafeMutablePointer<Float>    // hop × M
+    let engineOutput: UnsafeMutablePointer<Float>   // hop × K
+    let mappedOutput: UnsafeMutablePointer<Float>   // hop × P
+    // Capture thread only.
+    let captureBuffer: UnsafeMutablePointer<Float>  // capture period × M
+    let bypassScratch: UnsafeMutablePointer<Float>  // capture period × 1
+    // Playback thread only.
+    let playbackBuffer: UnsafeMutablePointer<Float> // playback period × P
+    let bypassBuffer: UnsafeMutablePointer<Float>   // playback period × 1
+
+    let inputRing: SPSCRing<Float>
+    let outputRing: SPSCRing<Float>
+    /// The reference microphone, capture → playback, for the `.bypass` fallback.
+    let bypassRing: SPSCRing<Float>
+    /// Rung by capture after a push; waited on by processing.
+    let inputReady = Doorbell()
+    /// Rung by processing after a push (and when it ends); waited on by playback.
+    let outputReady = Doorbell()
+    /// Freewheel only: rung by processing after a pop (capture waits for space) and by playback
+    /// after a pop (processing waits for space).
+    let inputSpace = Doorbell()
+    let outputSpace = Doorbell()
+
+    /// `Control` raw values: run, stop (finish and drain), abort (a device failed: leave now).
+    let control = Atomic<Int>(Control.run.rawValue)
+    let captureDone = Atomic<Bool>(false)
+    let processingDone = Atomic<Bool>(false)
+    let exitedThreads = Atomic<Int>(0)
+    private let started = Atomic<Bool>(false)
+
+    enum Control: Int {
+        case run, stop, abort
+    }
+
+    /// Opens both PCMs (capture first) and allocates everything. Throws `.configuration` or
+    /// `.engine` before opening anything, `.device` with the `ALSAError` of the PCM that failed;
+    /// nothing stays open after a throw.
+    public init(configuration: DaemonConfiguration) throws(PipelineError) {
+        if let problem = configuration.problem() { throw .configuration(problem) }
+        let separator: OnlineSeparator<Float>
+        do {
+            separator = try OnlineSeparator<Float>(configuration: configuration.engine)
+            // First calls instantiate generic metadata and take first-time paths; do that here, on a
+            // scratch engine, so the processing thread's first block is already steady state and
+            // the engine that runs starts from scratch, exactly as `bssd separate` does.
+            try Self.warmUp(configuration.engine)
+        } catch {
+            throw .engine(error)
+        }
+        let capture: ALSAPCM, playback: ALSAPCM
+        do {
+            capture = try ALSAPCM(configuration: configuration.captureRequest)
+            playback = try ALSAPCM(configuration: configuration.playbackRequest)
+        } catch {
+            throw .device(error)
+        }
+        self.configuration = configuration
+        self.separator = separator
+        capturePCM = capture
+        playbackPCM = playback
+        captureParameters = capture.negotiated
+        playbackParameters = playback.negotiated
+        hop = separator.hop
+        engineLatency = separator.latency
+
+        let M = configuration.captureChannels, K = configuration.engine.sources
+        let P = configuration.resolvedPlaybackChannels
+        func buffer(_ count: Int) -> UnsafeMutablePointer<Float> {
+            let pointer = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
+            pointer.initialize(repeating: 0, count: max(count, 1))  // also faults the pages in
+            return pointer
+        }
+        engineInput = buffer(hop * M)
+        engineOutput = buffer(hop * K)
+        mappedOutput = buffer(hop * P)
+        captureBuffer = buffer(captureParameters.periodFrames * M)
+        bypassScratch = buffer(captureParameters.periodFrames)
+        playbackBuffer = buffer(playbackParameters.periodFrames * P)
+        bypassBuffer = buffer(playbackParameters.periodFrames)
+        // Room for several hops and several device buffers: the rings absorb scheduling jitter
+        // between the threads, while the latency is set by what playback keeps queued.
+        let frames = 4 * (hop + captureParameters.bufferFrames + playbackParameters.bufferFrames)
+        inputRing = SPSCRing(capacityFrames: frames, channels: M)
+        outputRing = SPSCRing(capacityFrames: frames, channels: P)
+        bypassRing = SPSCRing(capacityFrames: 2 * (captureParameters.bufferFrames + playbackParameters.bufferFrames), channels: 1)
+    }
+
+    deinit {
+        // Threads hold the pipeline while they run, so none is running here; release any never joined.
+        for thread in threads { pthread_detach(thread.handle) }
+        for pointer in [engineInput, engineOutput, mappedOutput, captureBuffer, bypassScratch, playbackBuffer, bypassBuffer] {
+            pointer.deallocate()
+        }
+    }
+
+    /// Locks memory (if configured), starts processing, playback and capture, and gives them
+    /// SCHED_FIFO (if configured). Returns at most one warning per refused setting, for the caller
+    /// to log; the pipeline runs either way. Call once.
+    public func start() throws(PipelineError) -> [String] {
+        precondition(!started.exchange(true, ordering: .relaxed), "SeparationPipeline.start() called twice")
+        var warnings: [String] = []
+        if configuration.lockMemory {
+            let code = AudioThread.lockAllMemory()
+            if code != 0 {
+                warnings.append(
+                    "Could not lock bssd's memory (mlockall: \(String(cString: strerror(code)))): a page fault on an "
+                        + "audio thread can cause a dropout. Allow it with LimitMEMLOCK=infinity in the systemd unit "
+                        + "or a memlock limit for the user (/etc/security/limits.d), or pass --no-mlock.")
+            }
+        }
+        guard let capture = capturePCM, let playback = playbackPCM else { preconditionFailure("PCMs already handed out") }
+        capturePCM = nil
+        playbackPCM = nil
+        let bodies: [(String, @Sendable () -> Void)] = [
+            ("bssd-process", { [self] in runLoop(status.processingState) { processingLoop() } }),
+            ("bssd-playback", { [self] in runLoop(status.playbackState) { playbackLoop(playback) } }),
+            ("bssd-capture", { [self] in runLoop(status.captureState) { captureLoop(capture) } }),
+        ]
+        for (name, body) in bodies {
+            switch AudioThread.spawn(name: name, body) {
+            case let .success(thread):
+                threads.append(thread)
+            case let .failure(error):
+                abort()
+                wait()
+                throw error
+            }
+        }
+        if let priority = configuration.realtimePriority {
+            var refusal: Int32 = 0
+            for thread in threads {
+                let level = thread.name == "bssd-process" ? max(1, priority - 5) : priority
+                let code = thread.setRealtimePriority(level)
+                if code != 0, refusal == 0 { refusal = code }
+            }
+            if refusal != 0 {
+                warnings.append(
+                    "Could not give the audio threads real-time priority (SCHED_FIFO \(priority)): "
+                        + "\(String(cString: strerror(refusal))). They run at normal priority and may drop out under "
+                        + "load. Allow it with LimitRTPRIO=\(priority) in the systemd unit or an rtprio limit for the "
+                        + "user (/etc/security/limits.d), or pass --rt-priority 0.")
+            }
+        }
+        return warnings
+    }
+
+    /// Asks the threads to finish: capture stops, the captured whole hops are processed and played,
+    /// playback drains. Returns at once; `wait()` joins. Any thread, async-signal-safe.
+    public func stop() {
+        _ = control.compareExchange(expected: Control.run.rawValue, desired: Control.stop.rawValue, ordering: .sequentiallyConsistent)
+        ringAll()
+    }
+
+    /// Stops at once without draining (a device failed).
+    func abort() {
+        control.store(Control.abort.rawValue, ordering: .sequentiallyConsistent)
+        ringAll()
+    }
+
+    private func ringAll() {
+        inputReady.ring(); outputReady.ring(); inputSpace.ring(); outputSpace.ring()
+    }
+
+    /// Joins the audio threads (owner thread only). After it returns both PCMs are closed and
+    /// `status` is final.
+    public func wait() {
+        for thread in threads { thread.join() }
+        threads.removeAll()
+    }
+
+    /// True once every started audio thread has left its loop (and closed its PCM).
+    public var isFinished: Bool {
+        started.load(ordering: .relaxed) && exitedThreads.load(ordering: .acquiring) == 3
+    }
+
+    private func runLoop(_ state: borrowing Atomic<UInt8>, _ loop: () -> Void) {
+        Self.runningAudioThreads.add(1, ordering: .relaxed)
+        state.store(AudioThreadState.running.rawValue, ordering: .relaxed)
+        loop()
+        _ = state.compareExchange(expected: AudioThreadState.running.rawValue, desired: AudioThreadState.finished.rawValue, ordering: .relaxed)
+        Self.runningAudioThreads.subtract(1, ordering: .relaxed)
+        exitedThreads.add(1, ordering: .releasing)
+    }
+
+    /// Runs a scratch engine with the same settings over a few blocks of noise, enough to fill its
+    /// history and take every path once.
+    private static func warmUp(_ configuration: SeparatorConfiguration) throws(SeparatorConfigurationError) {
+        let scratch = try OnlineSeparator<Float>(configuration: configuration)
+        let M = configuration.channels, hop = configuration.hop
+        var input = [Float](repeating: 0, count: hop * M)
+        var output = [Float](repeating: 0, count: hop * configuration.sources)
+        var state: UInt32 = 0x9E37_79B9
+        for _ in 0..<(configuration.history + configuration.block + 4) {
+            for i in input.indices {
+                state = state &* 1_664_525 &+ 1_013_904_223
+                input[i] = Float(Int32(bitPattern: state)) * 0x1p-34
+            }
+            input.withUnsafeBufferPointer { x in
+                output.withUnsafeMutableBufferPointer { y in scratch.process(input: x.baseAddress!, output: y.baseAddress!) }
+            }
+        }
+    }
+}
