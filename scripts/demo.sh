@@ -10,7 +10,9 @@
 #  3. generates an example mixture (two synthetic talkers, 2 mics, reverberant room)
 #     into out/example/ unless it is already there (scripts/make_example.py)
 #  4. separates it:  .build/release/bssd separate MIX -o out/example-separated.wav
-#  5. scores it with scripts/evaluate.py (SDR / SIR improvement, real-time factor)
+#  5. runs the live daemon (bssd run) on ALSA file-plugin devices that read the mixture and write
+#     the separated sources: capture, processing and playback threads, no sound card needed
+#  6. scores the separation with scripts/evaluate.py (SDR / SIR improvement, real-time factor)
 #     and tells you how to listen to the result.
 #
 # Safe to run again: installed packages, the build and the example are reused.
@@ -71,12 +73,12 @@ py_ok() {  # py_ok PYTHON: can it import every module the scripts need?
 }
 
 # --------------------------------------------------------------------------------------------
-step "1/5 Checking system packages (${APT_PACKAGES[*]})"
+step "1/6 Checking system packages (${APT_PACKAGES[*]})"
 command -v python3 >/dev/null 2>&1 || apt_install python3
 apt_install "${APT_PACKAGES[@]}"
 info "system packages OK"
 
-step "1/5 Checking Python packages (${PY_MODULES[*]})"
+step "1/6 Checking Python packages (${PY_MODULES[*]})"
 PY=python3
 if py_ok python3; then
     :
@@ -100,7 +102,7 @@ fi
 info "Python packages OK ($PY)"
 
 # --------------------------------------------------------------------------------------------
-step "2/5 Building bssd (swift build -c release --product bssd; the first build takes a few minutes)"
+step "2/6 Building bssd (swift build -c release --product bssd; the first build takes a few minutes)"
 command -v swift >/dev/null 2>&1 || die "the Swift toolchain (swift 6) is not on PATH: install it from https://www.swift.org/install/linux/ and run this script again"
 swift build -c release --product bssd
 [[ -x $BSSD ]] || die "the build did not produce $BSSD"
@@ -108,23 +110,41 @@ info "built $BSSD"
 
 # --------------------------------------------------------------------------------------------
 if [[ -f $CASE_DIR/meta.json && -f $MIX ]]; then
-    step "3/5 Example mixture already there: $CASE_DIR/"
+    step "3/6 Example mixture already there: $CASE_DIR/"
 else
-    step "3/5 Generating the example mixture into $CASE_DIR/ (two synthetic talkers, 2 mics 5 cm apart, RT60 0.2 s)"
+    step "3/6 Generating the example mixture into $CASE_DIR/ (two synthetic talkers, 2 mics 5 cm apart, RT60 0.2 s)"
     "$PY" scripts/make_example.py --out "$CASE_DIR"
 fi
 
 # --------------------------------------------------------------------------------------------
-step "4/5 Separating: $BSSD separate $MIX -o $SEPARATED"
+step "4/6 Separating: $BSSD separate $MIX -o $SEPARATED"
 mkdir -p "$(dirname "$SEPARATED")"
 "$BSSD" separate "$MIX" -o "$SEPARATED"
 
 # --------------------------------------------------------------------------------------------
+step "5/6 The live daemon: $BSSD run over ALSA file-plugin devices (no sound card needed)"
+# ALSA's `file` plugin turns a raw file into a capture device and a playback device into a raw
+# file; --freewheel runs the three audio threads as fast as the files allow instead of at the pace
+# of a sound card's clock. On real hardware: bssd run --capture hw:1 --playback default --channels 2
+DAEMON_DIR=out/daemon
+mkdir -p "$DAEMON_DIR"
+sox "$MIX" -t raw -e floating-point -b 32 "$DAEMON_DIR/mics.f32"
+cat >"$DAEMON_DIR/asoundrc" <<ALSA
+pcm.bssd_demo_mics { type file slave.pcm null file "/dev/null" infile "$REPO/$DAEMON_DIR/mics.f32" format raw }
+pcm.bssd_demo_out { type file slave.pcm null file "$REPO/$DAEMON_DIR/separated.f32" format raw }
+ALSA
+SECONDS_IN=$(soxi -D "$MIX")
+"$BSSD" run --capture bssd_demo_mics --playback bssd_demo_out --asoundrc "$DAEMON_DIR/asoundrc" \
+    --channels 2 --freewheel --rt-priority 0 --no-mlock --duration "$SECONDS_IN"
+sox -t raw -e floating-point -b 32 -r 16000 -c 2 "$DAEMON_DIR/separated.f32" "$DAEMON_DIR/separated.wav"
+info "the daemon's output: $REPO/$DAEMON_DIR/separated.wav (delayed by its latency: STFT frame − hop + playback prefill)"
+
+# --------------------------------------------------------------------------------------------
 if [[ -f scripts/evaluate.py ]]; then
-    step "5/5 Scoring: $PY scripts/evaluate.py --corpus out/example --out $EVAL_DIR --jobs 1"
+    step "6/6 Scoring bssd separate: $PY scripts/evaluate.py --corpus out/example --out $EVAL_DIR --jobs 1"
     "$PY" scripts/evaluate.py --corpus out/example --out "$EVAL_DIR" --jobs 1
 else
-    step "5/5 Scoring skipped (scripts/evaluate.py is not there)"
+    step "6/6 Scoring skipped (scripts/evaluate.py is not there)"
 fi
 
 STEP="summary"
@@ -133,6 +153,7 @@ cat <<EOF
 ==> Done.
     mixture   : $REPO/$MIX   (2 mics)
     separated : $REPO/$SEPARATED   (channel 1 = one talker, channel 2 = the other)
+    daemon    : $REPO/out/daemon/separated.wav   (the same, from the live pipeline)
     references: $REPO/$CASE_DIR/refs/src0.wav, src1.wav   (each talker alone, at mic 0)
 
     Listen (needs a sound card; or copy the files to any machine with an audio player):

@@ -29,9 +29,14 @@ public enum SourceModelKind: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .laplace: "laplace"
         case .gaussian: "gauss"
-        case .generalizedGaussian(let beta): "ggd:\(beta)"
-        case .studentT(let nu): "t:\(nu)"
+        case .generalizedGaussian(let beta): "ggd:\(Self.shape(beta))"
+        case .studentT(let nu): "t:\(Self.shape(nu))"
         }
+    }
+
+    /// 50 rather than 50.0, so that the spelling reads back as it was written.
+    private static func shape(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
     }
 
     func validate() throws(SeparatorConfigurationError) {
