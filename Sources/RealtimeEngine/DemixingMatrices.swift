@@ -2,31 +2,35 @@
 /// the level and phase of its source's image at the reference microphone.
 ///
 /// Entries are stored across bins (`(i * M + j) * F + f`) so that applying W to a frame is a set
-/// of contiguous loops the compiler vectorises; the per-bin updates gather one bin at a time.
+/// of contiguous loops the compiler vectorises, and the per-bin updates load runs of consecutive
+/// bins straight into SIMD lanes (`BinRun`).
 final class DemixingMatrices<T: EngineScalar> {
     let channels: Int
     let bins: Int
     let re: EngineBuffer<T>
     let im: EngineBuffer<T>
+    /// A(f) = W(f)⁻¹, laid out like W: exact after `updateScales`; IP, which reads it, keeps it in
+    /// step with every row it changes, while ISS leaves it to the next `updateScales`.
+    let inverseRe: EngineBuffer<T>
+    let inverseIm: EngineBuffer<T>
     /// A_ref,k(f) = (W(f)⁻¹)_ref,k at `k * F + f`: scales output k (minimal distortion principle).
     let scaleRe: EngineBuffer<T>
     let scaleIm: EngineBuffer<T>
-    private let systemRe: EngineBuffer<T>
-    private let systemIm: EngineBuffer<T>
-    private let rhsRe: EngineBuffer<T>
-    private let rhsIm: EngineBuffer<T>
+    /// Gauss–Jordan scratch of one `BinRun`: W reduced to I while I becomes W⁻¹.
+    private let system: ComplexLaneBuffer<T>
+    private let solution: ComplexLaneBuffer<T>
 
     init(channels: Int, bins: Int) {
         self.channels = channels
         self.bins = bins
         re = EngineBuffer(channels * channels * bins)
         im = EngineBuffer(channels * channels * bins)
+        inverseRe = EngineBuffer(channels * channels * bins)
+        inverseIm = EngineBuffer(channels * channels * bins)
         scaleRe = EngineBuffer(channels * bins)
         scaleIm = EngineBuffer(channels * bins)
-        systemRe = EngineBuffer(channels * channels)
-        systemIm = EngineBuffer(channels * channels)
-        rhsRe = EngineBuffer(channels)
-        rhsIm = EngineBuffer(channels)
+        system = ComplexLaneBuffer(channels * channels)
+        solution = ComplexLaneBuffer(channels * channels)
         reset()
     }
 
@@ -34,22 +38,14 @@ final class DemixingMatrices<T: EngineScalar> {
     func reset() {
         re.zero()
         im.zero()
+        inverseRe.zero()
+        inverseIm.zero()
         for a in 0..<channels {
             (re.pointer + (a &* channels &+ a) &* bins).update(repeating: 1, count: bins)
+            (inverseRe.pointer + (a &* channels &+ a) &* bins).update(repeating: 1, count: bins)
         }
         scaleRe.pointer.update(repeating: 1, count: scaleRe.count)
         scaleIm.zero()
-    }
-
-    /// Sets W(f) to the identity (after a non-finite update).
-    func resetBin(_ f: Int) {
-        for i in 0..<channels {
-            for j in 0..<channels {
-                let index = (i &* channels &+ j) &* bins &+ f
-                re.pointer[index] = i == j ? 1 : 0
-                im.pointer[index] = 0
-            }
-        }
     }
 
     /// y = W x for one planar M×F frame.
@@ -80,30 +76,82 @@ final class DemixingMatrices<T: EngineScalar> {
         }
     }
 
-    /// Recomputes the scales: row `reference` of W⁻¹, from Wᵀ z = e_ref, per bin. A bin whose W is
-    /// singular keeps its previous scales.
+    /// Recomputes A = W⁻¹ exactly per bin, which also ends any drift of IP's rank-one updates to
+    /// it, and takes the scales from its row `reference`. A bin whose W is singular keeps its
+    /// previous inverse and scales.
+    ///
+    /// Gauss–Jordan elimination on lanes of bins: the partial pivoting that a general W needs
+    /// (it may be close to a permutation) is done per lane by masked row swaps, each row below the
+    /// pivot swapping up when its entry is larger, so every lane takes the same steps; a swap that
+    /// no lane wants is skipped.
     func updateScales(reference: Int) {
-        let M = channels, F = bins
-        let a = systemRe.pointer, b = systemIm.pointer, zr = rhsRe.pointer, zi = rhsIm.pointer
-        for f in 0..<F {
+        switch channels {
+        case 2: updateScales(reference: reference, ChannelCount<2>())
+        case 3: updateScales(reference: reference, ChannelCount<3>())
+        case 4: updateScales(reference: reference, ChannelCount<4>())
+        case 5: updateScales(reference: reference, ChannelCount<5>())
+        case 6: updateScales(reference: reference, ChannelCount<6>())
+        case 7: updateScales(reference: reference, ChannelCount<7>())
+        case 8: updateScales(reference: reference, ChannelCount<8>())
+        default: preconditionFailure("SeparatorConfiguration admits 2 to 8 channels")
+        }
+    }
+
+    private func updateScales<let M: Int>(reference: Int, _: ChannelCount<M>) {
+        let b = system.pointer, x = solution.pointer
+        let tiny = T.Lanes(repeating: T.leastNormalMagnitude), huge = T.Lanes(repeating: T.greatestFiniteMagnitude)
+        let WR = re.pointer, WI = im.pointer, AR = inverseRe.pointer, AI = inverseIm.pointer
+        let SR = scaleRe.pointer, SI = scaleIm.pointer
+        var start = 0
+        while start < bins {
+            let run = BinRun<T>(start: start, bins: bins)
             for i in 0..<M {
                 for j in 0..<M {
-                    // (Wᵀ)_ij = W_ji
-                    let index = (j &* M &+ i) &* F &+ f
-                    a[i &* M &+ j] = re.pointer[index]
-                    b[i &* M &+ j] = im.pointer[index]
+                    b[i &* M &+ j] = run.load(re: WR, im: WI, entry: i &* M &+ j)
+                    x[i &* M &+ j] = i == j ? .one : .zero
                 }
-                zr[i] = i == reference ? 1 : 0
-                zi[i] = 0
             }
-            guard solveComplexSystem(aRe: a, aIm: b, bRe: zr, bIm: zi, n: M) else { continue }
-            var finite = true
-            for k in 0..<M where !(zr[k].isFinite && zi[k].isFinite) { finite = false }
-            guard finite else { continue }
+            var valid = T.LaneMask(repeating: true)
+            for c in 0..<M {
+                for r in (c &+ 1)..<M {
+                    let larger = T.mask(b[r &* M &+ c].magnitudeSquared, greaterThan: b[c &* M &+ c].magnitudeSquared)
+                    guard T.any(larger) else { continue }
+                    for j in c..<M { swapLanes(b + (c &* M &+ j), b + (r &* M &+ j), where: larger) }
+                    for j in 0..<M { swapLanes(x + (c &* M &+ j), x + (r &* M &+ j), where: larger) }
+                }
+                let pivot = b[c &* M &+ c]
+                let magnitude = pivot.magnitudeSquared
+                let regular = T.mask(magnitude, above: tiny, atMost: huge)
+                valid = T.both(valid, regular)
+                let inverse = ComplexLanes<T>.one.selecting(pivot, where: regular).reciprocal
+                for j in (c &+ 1)..<M { b[c &* M &+ j] = b[c &* M &+ j] * inverse }
+                for j in 0..<M { x[c &* M &+ j] = x[c &* M &+ j] * inverse }
+                for r in 0..<M where r != c {
+                    let factor = b[r &* M &+ c]
+                    for j in (c &+ 1)..<M { b[r &* M &+ j] -= factor * b[c &* M &+ j] }
+                    for j in 0..<M { x[r &* M &+ j] -= factor * x[c &* M &+ j] }
+                }
+            }
+            for i in 0..<(M &* M) { valid = T.both(valid, x[i].isFinite) }
+            for i in 0..<(M &* M) {
+                let kept = run.load(re: AR, im: AI, entry: i)
+                run.store(kept.selecting(x[i], where: valid), re: AR, im: AI, entry: i)
+            }
             for k in 0..<M {
-                scaleRe.pointer[k &* F &+ f] = zr[k]
-                scaleIm.pointer[k &* F &+ f] = zi[k]
+                let kept = run.load(re: SR, im: SI, entry: k)
+                run.store(kept.selecting(x[reference &* M &+ k], where: valid), re: SR, im: SI, entry: k)
             }
+            start &+= T.Lanes.scalarCount
         }
+    }
+
+    @inline(__always)
+    private func swapLanes(
+        _ p: UnsafeMutablePointer<ComplexLanes<T>>, _ q: UnsafeMutablePointer<ComplexLanes<T>>,
+        where mask: T.LaneMask
+    ) {
+        let a = p.pointee, b = q.pointee
+        p.pointee = a.selecting(b, where: mask)
+        q.pointee = b.selecting(a, where: mask)
     }
 }

@@ -1,43 +1,37 @@
 /// One sweep of the demixing update over every bin: each source's row of W(f) is moved to the
 /// minimum of its auxiliary function Σ_k w_kᴴ V_k w_k − log |det W|², by iterative projection
-/// (IP: an M×M solve per source) or iterative source steering (ISS: rank-one steps that need no
-/// inversion). Both touch one bin at a time with its matrices gathered into small scratch arrays.
+/// (IP: a Hermitian solve per source) or iterative source steering (ISS: rank-one steps that need
+/// no inversion).
+///
+/// Bins are independent, so both rules run on `BinRun`s: a run's W (and, for IP, A = W⁻¹) is
+/// copied into lane scratch, updated for all its bins at once, and copied back. Nothing in either
+/// rule branches on data: guards become lane masks, so a bin that fails one keeps its old row
+/// while its neighbours in the run proceed.
 final class DemixingUpdate<T: EngineScalar> {
     let channels: Int
     let bins: Int
-    private let pairIndex: UnsafeMutablePointer<Int>
-    private let wRe: EngineBuffer<T>, wIm: EngineBuffer<T>
-    private let vRe: EngineBuffer<T>, vIm: EngineBuffer<T>
-    private let aRe: EngineBuffer<T>, aIm: EngineBuffer<T>
-    private let zRe: EngineBuffer<T>, zIm: EngineBuffer<T>
-    private let steerRe: EngineBuffer<T>, steerIm: EngineBuffer<T>
+    /// W and A = W⁻¹ of the run, row-major M×M.
+    private let demixing: ComplexLaneBuffer<T>
+    private let inverse: ComplexLaneBuffer<T>
+    /// IP: the factor of one V_k, packed like V; ISS: every V_j, unpacked.
+    private let covariance: ComplexLaneBuffer<T>
+    /// Vectors of length M.
+    private let first: ComplexLaneBuffer<T>, second: ComplexLaneBuffer<T>, third: ComplexLaneBuffer<T>
     /// Bins whose update produced a non-finite W and were reset to the identity.
     private(set) var binResets = 0
-    /// Source updates skipped because the system was singular.
+    /// Source updates (one per bin) skipped because the system was singular.
     private(set) var singularSolves = 0
 
     init(channels: Int, bins: Int) {
         self.channels = channels
         self.bins = bins
         let M = channels
-        pairIndex = .allocate(capacity: M * M)
-        var pair = 0
-        for a in 0..<M {
-            for b in a..<M {
-                pairIndex[a * M + b] = pair
-                pairIndex[b * M + a] = pair
-                pair += 1
-            }
-        }
-        wRe = EngineBuffer(M * M); wIm = EngineBuffer(M * M)
-        vRe = EngineBuffer(M * M * M); vIm = EngineBuffer(M * M * M)
-        aRe = EngineBuffer(M * M); aIm = EngineBuffer(M * M)
-        zRe = EngineBuffer(M); zIm = EngineBuffer(M)
-        steerRe = EngineBuffer(M); steerIm = EngineBuffer(M)
-    }
-
-    deinit {
-        pairIndex.deallocate()
+        demixing = ComplexLaneBuffer(M * M)
+        inverse = ComplexLaneBuffer(M * M)
+        covariance = ComplexLaneBuffer(M * M * M)
+        first = ComplexLaneBuffer(M)
+        second = ComplexLaneBuffer(M)
+        third = ComplexLaneBuffer(M)
     }
 
     func resetCounters() {
@@ -45,168 +39,208 @@ final class DemixingUpdate<T: EngineScalar> {
         singularSolves = 0
     }
 
-    func sweep(rule: SeparatorConfiguration.UpdateRule, demixing: DemixingMatrices<T>, covariances: WeightedCovariances<T>) {
-        let M = channels, F = bins
-        let WR = demixing.re.pointer, WI = demixing.im.pointer
-        let w = wRe.pointer, wi = wIm.pointer
-        for f in 0..<F {
-            for i in 0..<(M &* M) {
-                w[i] = WR[i &* F &+ f]
-                wi[i] = WI[i &* F &+ f]
-            }
-            gatherCovariances(covariances, bin: f)
+    /// IP also keeps `matrices`' inverse in step with every row it changes; ISS leaves it to the
+    /// next `DemixingMatrices.updateScales`, which recomputes it exactly.
+    func sweep(rule: SeparatorConfiguration.UpdateRule, demixing matrices: DemixingMatrices<T>, covariances: WeightedCovariances<T>) {
+        switch channels {
+        case 2: sweep(rule: rule, matrices: matrices, covariances: covariances, ChannelCount<2>())
+        case 3: sweep(rule: rule, matrices: matrices, covariances: covariances, ChannelCount<3>())
+        case 4: sweep(rule: rule, matrices: matrices, covariances: covariances, ChannelCount<4>())
+        case 5: sweep(rule: rule, matrices: matrices, covariances: covariances, ChannelCount<5>())
+        case 6: sweep(rule: rule, matrices: matrices, covariances: covariances, ChannelCount<6>())
+        case 7: sweep(rule: rule, matrices: matrices, covariances: covariances, ChannelCount<7>())
+        case 8: sweep(rule: rule, matrices: matrices, covariances: covariances, ChannelCount<8>())
+        default: preconditionFailure("SeparatorConfiguration admits 2 to 8 channels")
+        }
+    }
+
+    private func sweep<let M: Int>(
+        rule: SeparatorConfiguration.UpdateRule, matrices: DemixingMatrices<T>, covariances: WeightedCovariances<T>, _: ChannelCount<M>
+    ) {
+        let WR = matrices.re.pointer, WI = matrices.im.pointer
+        let AR = matrices.inverseRe.pointer, AI = matrices.inverseIm.pointer
+        let w = demixing.pointer, a = inverse.pointer
+        var start = 0
+        while start < bins {
+            let run = BinRun<T>(start: start, bins: bins)
+            for i in 0..<(M &* M) { w[i] = run.load(re: WR, im: WI, entry: i) }
             switch rule {
-            case .ip: iterativeProjection()
-            case .iss: sourceSteering()
+            case .ip:
+                for i in 0..<(M &* M) { a[i] = run.load(re: AR, im: AI, entry: i) }
+                iterativeProjection(run, covariances: covariances, ChannelCount<M>())
+            case .iss:
+                sourceSteering(run, covariances: covariances, ChannelCount<M>())
             }
-            var finite = true
-            for i in 0..<(M &* M) where !(w[i].isFinite && wi[i].isFinite) { finite = false }
-            if finite {
-                for i in 0..<(M &* M) {
-                    WR[i &* F &+ f] = w[i]
-                    WI[i &* F &+ f] = wi[i]
-                }
-            } else {
-                demixing.resetBin(f)
-                binResets &+= 1
-            }
-        }
-    }
-
-    /// Full Hermitian V_k(f) for every source into `v` at `(k * M + a) * M + b`.
-    @inline(__always)
-    private func gatherCovariances(_ covariances: WeightedCovariances<T>, bin f: Int) {
-        let M = channels, F = bins, P = covariances.pairs
-        let cr = covariances.re.pointer, ci = covariances.im.pointer
-        let vr = vRe.pointer, vi = vIm.pointer
-        for k in 0..<M {
-            for a in 0..<M {
-                for b in 0..<M {
-                    let index = (k &* P &+ pairIndex[a &* M &+ b]) &* F &+ f
-                    let target = (k &* M &+ a) &* M &+ b
-                    vr[target] = cr[index]
-                    // The stored triangle holds a ≤ b; the lower one is its conjugate.
-                    vi[target] = a <= b ? ci[index] : -ci[index]
-                }
-            }
-        }
-    }
-
-    /// w_k = (W V_k)⁻¹ e_k, then w_k /= √(w_kᴴ V_k w_k); row k of W becomes w_kᴴ.
-    @inline(__always)
-    private func iterativeProjection() {
-        let M = channels
-        let w = wRe.pointer, wi = wIm.pointer, a = aRe.pointer, ai = aIm.pointer, z = zRe.pointer, zi = zIm.pointer
-        for k in 0..<M {
-            let vr = vRe.pointer + k &* M &* M, vi = vIm.pointer + k &* M &* M
-            for i in 0..<M {
-                for j in 0..<M {
-                    var sr: T = 0, si: T = 0
-                    for l in 0..<M {
-                        let p = i &* M &+ l, q = l &* M &+ j
-                        sr += w[p] * vr[q] - wi[p] * vi[q]
-                        si += w[p] * vi[q] + wi[p] * vr[q]
+            var finite = w[0].isFinite
+            for i in 1..<(M &* M) { finite = T.both(finite, w[i].isFinite) }
+            let resets = run.countRejected(finite)
+            if resets > 0 {
+                binResets &+= resets
+                for i in 0..<M {
+                    for j in 0..<M {
+                        let identity: ComplexLanes<T> = i == j ? .one : .zero
+                        w[i &* M &+ j] = identity.selecting(w[i &* M &+ j], where: finite)
+                        a[i &* M &+ j] = identity.selecting(a[i &* M &+ j], where: finite)
                     }
-                    a[i &* M &+ j] = sr
-                    ai[i &* M &+ j] = si
                 }
-                z[i] = i == k ? 1 : 0
-                zi[i] = 0
             }
-            guard solveComplexSystem(aRe: a, aIm: ai, bRe: z, bIm: zi, n: M) else {
-                singularSolves &+= 1
-                continue
+            for i in 0..<(M &* M) { run.store(w[i], re: WR, im: WI, entry: i) }
+            if rule == .ip {
+                for i in 0..<(M &* M) { run.store(a[i], re: AR, im: AI, entry: i) }
             }
-            let norm = quadraticForm(vr, vi, z, zi)
-            guard norm > T.leastNormalMagnitude, norm.isFinite else {
-                singularSolves &+= 1
-                continue
+            start &+= T.Lanes.scalarCount
+        }
+    }
+
+    /// w_k = V_k⁻¹ a_k / √(a_kᴴ V_k⁻¹ a_k) with a_k column k of A = W⁻¹; row k of W becomes w_kᴴ.
+    ///
+    /// This is the textbook w_k = (W V_k)⁻¹ e_k, normalised by √(w_kᴴ V_k w_k): (W V_k)⁻¹ e_k =
+    /// V_k⁻¹ a_k, and V_k is Hermitian positive definite (diagonal loading), so an unpivoted
+    /// factorisation V_k = Uᴴ D U (U unit upper triangular) is stable and takes the same steps in
+    /// every lane. It needs no square root (one per source remains, for the normaliser), and the
+    /// normaliser a_kᴴ V_k⁻¹ a_k = Σ |t_i|²/D_i falls out of the forward substitution Uᴴ t = a_k.
+    /// A follows each new row by a Sherman–Morrison update, about as cheap as one more solve.
+    @inline(__always)
+    private func iterativeProjection<let M: Int>(_ run: BinRun<T>, covariances: WeightedCovariances<T>, _: ChannelCount<M>) {
+        let P = M &* (M &+ 1) / 2
+        let w = demixing.pointer, a = inverse.pointer, u = covariance.pointer
+        let t = first.pointer, z = second.pointer, c = third.pointer
+        let vr = covariances.re.pointer, vi = covariances.im.pointer
+        let block = run.inBlocks(of: covariances.blockBins, entries: M &* P)
+        let tiny = T.Lanes(repeating: T.leastNormalMagnitude), huge = T.Lanes(repeating: T.greatestFiniteMagnitude)
+        // A pivot counts as zero when its square underflows, the test the pivoted solve of W V_k
+        // applied. It is what switches the update off in digital silence, where V_k is only the
+        // tiny loading: updating there blows W up by 1/√‖V_k‖ (~1e150) and poisons the source model.
+        let pivotFloor = T.Lanes(repeating: T.leastNormalMagnitude.squareRoot())
+        let one = T.Lanes(repeating: 1)
+        for k in 0..<M {
+            for p in 0..<P { u[p] = block.load(re: vr, im: vi, entry: k &* P &+ p) }
+            // V_k = Uᴴ D U in place; diagonal entry i becomes (D_i, 1/D_i).
+            var valid = T.LaneMask(repeating: true)
+            for i in 0..<M {
+                let ii = pair(i, i, M)
+                var pivot = u[ii].re
+                for m in 0..<i {
+                    c[m] = u[pair(m, i, M)].conjugate * u[pair(m, m, M)].re
+                    pivot -= (c[m] * u[pair(m, i, M)]).re
+                }
+                let positive = T.mask(pivot, above: pivotFloor, atMost: huge)
+                valid = T.both(valid, positive)
+                pivot = T.select(pivot, where: positive, else: one)
+                let inversePivot = 1 / pivot
+                u[ii] = ComplexLanes(re: pivot, im: inversePivot)
+                for j in (i &+ 1)..<M {
+                    var x = u[ii &+ j &- i]
+                    for m in 0..<i { x -= c[m] * u[pair(m, j, M)] }
+                    u[ii &+ j &- i] = x * inversePivot
+                }
             }
-            let inverse = 1 / norm.squareRoot()
+            // Uᴴ t = a_k, front to back; a_kᴴ V_k⁻¹ a_k = Σ |t_i|²/D_i.
+            var norm = T.Lanes()
+            for i in 0..<M {
+                var x = a[i &* M &+ k]
+                for m in 0..<i { x -= ComplexLanes.conjugateProduct(u[pair(m, i, M)], t[m]) }
+                t[i] = x
+                norm += x.magnitudeSquared * u[pair(i, i, M)].im
+            }
+            let normal = T.mask(norm, above: tiny, atMost: huge)
+            valid = T.both(valid, normal)
+            let scale = 1 / T.select(norm, where: normal, else: one).squareRoot()
+            // U z = D⁻¹ t, back to front; the new row is (z / √norm)ᴴ.
+            var i = M &- 1
+            while i >= 0 {
+                let ii = pair(i, i, M)
+                var x = t[i] * u[ii].im
+                for j in (i &+ 1)..<M { x -= u[ii &+ j &- i] * z[j] }
+                z[i] = x
+                i &-= 1
+            }
+            singularSolves &+= run.countRejected(valid)
             for j in 0..<M {
-                w[k &* M &+ j] = z[j] * inverse
-                wi[k &* M &+ j] = -zi[j] * inverse
+                w[k &* M &+ j] = w[k &* M &+ j].selecting((z[j] * scale).conjugate, where: valid)
+            }
+            // Sherman–Morrison: with r = (new row k of W) A, A ← A − a_k (r − e_kᵀ) / r_k.
+            for j in 0..<M {
+                var x = ComplexLanes<T>.zero
+                for m in 0..<M { x += w[k &* M &+ m] * a[m &* M &+ j] }
+                c[j] = x
+            }
+            let pivot = c[k].reciprocal
+            c[k] -= .one
+            for j in 0..<M { c[j] = ComplexLanes<T>.zero.selecting(c[j] * pivot, where: valid) }
+            for m in 0..<M {
+                let column = a[m &* M &+ k]
+                for j in 0..<M { a[m &* M &+ j] -= column * c[j] }
             }
         }
     }
 
     /// For each k: y_j ← y_j − v_j y_k with v_j = (w_jᴴ V_j w_k)/(w_kᴴ V_j w_k), and
     /// v_k = 1 − (w_kᴴ V_k w_k)^(−1/2) (Scheibler & Ono 2020).
+    ///
+    /// The M products V_j w_k per source are almost all of the work, so the V_j are unpacked once
+    /// per run into full conjugated rows, which the products then read front to back.
     @inline(__always)
-    private func sourceSteering() {
-        let M = channels
-        let w = wRe.pointer, wi = wIm.pointer, u = zRe.pointer, ui = zIm.pointer
-        let s = steerRe.pointer, si = steerIm.pointer
+    private func sourceSteering<let M: Int>(_ run: BinRun<T>, covariances: WeightedCovariances<T>, _: ChannelCount<M>) {
+        let MM = M &* M, P = M &* (M &+ 1) / 2
+        let w = demixing.pointer, v = covariance.pointer
+        let u = first.pointer, steer = second.pointer, row = third.pointer
+        let vr = covariances.re.pointer, vi = covariances.im.pointer
+        let block = run.inBlocks(of: covariances.blockBins, entries: M &* P)
+        // As for IP's pivots: a denominator whose square underflows means the bin has seen
+        // nothing but digital silence (V_j is only the absolute loading floor); steering by
+        // 1/√denominator there would blow W up by ~10^150 and the source would stay silent.
+        let tiny = T.Lanes(repeating: T.leastNormalMagnitude.squareRoot())
+        let huge = T.Lanes(repeating: T.greatestFiniteMagnitude)
+        let one = T.Lanes(repeating: 1)
+        // v[(j * M + a) * M + b] = conj(V_j)_ab, from the stored upper triangle.
+        for j in 0..<M {
+            for a in 0..<M {
+                for b in a..<M {
+                    let entry = block.load(re: vr, im: vi, entry: j &* P &+ pair(a, b, M))
+                    v[j &* MM &+ a &* M &+ b] = entry.conjugate
+                    v[j &* MM &+ b &* M &+ a] = entry
+                }
+            }
+        }
         for k in 0..<M {
-            var valid = true
+            let wk = w + k &* M
+            var valid = T.LaneMask(repeating: true)
             for j in 0..<M {
-                let vr = vRe.pointer + j &* M &* M, vi = vIm.pointer + j &* M &* M
-                // u = V_j conj(W_k,:)
+                // u = conj(V_j w_k), with w_k = conj(row k of W).
                 for a in 0..<M {
-                    var sr: T = 0, sI: T = 0
-                    for b in 0..<M {
-                        let q = a &* M &+ b, p = k &* M &+ b
-                        sr += vr[q] * w[p] + vi[q] * wi[p]
-                        sI += vi[q] * w[p] - vr[q] * wi[p]
-                    }
-                    u[a] = sr
-                    ui[a] = sI
+                    let va = v + (j &* MM &+ a &* M)
+                    var x = ComplexLanes<T>.zero
+                    for b in 0..<M { x += va[b] * wk[b] }
+                    u[a] = x
                 }
-                var denominator: T = 0
-                for a in 0..<M {
-                    let p = k &* M &+ a
-                    denominator += w[p] * u[a] - wi[p] * ui[a]
-                }
-                guard denominator > T.leastNormalMagnitude, denominator.isFinite else {
-                    valid = false
-                    break
-                }
+                var denominator = T.Lanes()
+                for a in 0..<M { denominator += ComplexLanes.conjugateProduct(u[a], wk[a]).re }
+                let normal = T.mask(denominator, above: tiny, atMost: huge)
+                valid = T.both(valid, normal)
+                denominator = T.select(denominator, where: normal, else: one)
                 if j == k {
-                    s[j] = 1 - 1 / denominator.squareRoot()
-                    si[j] = 0
+                    steer[j] = ComplexLanes(real: 1 - 1 / denominator.squareRoot())
                 } else {
-                    var nr: T = 0, nI: T = 0
-                    for a in 0..<M {
-                        let p = j &* M &+ a
-                        nr += w[p] * u[a] - wi[p] * ui[a]
-                        nI += w[p] * ui[a] + wi[p] * u[a]
-                    }
-                    s[j] = nr / denominator
-                    si[j] = nI / denominator
+                    var numerator = ComplexLanes<T>.zero
+                    for a in 0..<M { numerator += ComplexLanes.conjugateProduct(u[a], w[j &* M &+ a]) }
+                    steer[j] = numerator * (1 / denominator)
                 }
             }
-            guard valid else {
-                singularSolves &+= 1
-                continue
-            }
+            singularSolves &+= run.countRejected(valid)
             // Row k changes too (j = k), so steer every row from a copy of it.
-            let rowRe = aRe.pointer, rowIm = aIm.pointer
-            rowRe.update(from: w + k &* M, count: M)
-            rowIm.update(from: wi + k &* M, count: M)
+            for b in 0..<M { row[b] = wk[b] }
             for j in 0..<M {
-                for a in 0..<M {
-                    let q = j &* M &+ a
-                    w[q] -= s[j] * rowRe[a] - si[j] * rowIm[a]
-                    wi[q] -= s[j] * rowIm[a] + si[j] * rowRe[a]
-                }
+                let s = ComplexLanes<T>.zero.selecting(steer[j], where: valid)
+                for b in 0..<M { w[j &* M &+ b] -= s * row[b] }
             }
         }
     }
 
-    /// zᴴ V z for a Hermitian V (real by construction; the imaginary rounding is dropped).
+    /// Index of entry (a, b), a ≤ b, in a packed upper triangle of an M×M matrix (the layout of
+    /// `WeightedCovariances`): the rows before row a hold M + (M − 1) + … + (M − a + 1) entries.
     @inline(__always)
-    private func quadraticForm(_ vr: UnsafePointer<T>, _ vi: UnsafePointer<T>, _ z: UnsafePointer<T>, _ zi: UnsafePointer<T>) -> T {
-        let M = channels
-        var total: T = 0
-        for a in 0..<M {
-            var sr: T = 0, sI: T = 0
-            for b in 0..<M {
-                let q = a &* M &+ b
-                sr += vr[q] * z[b] - vi[q] * zi[b]
-                sI += vr[q] * zi[b] + vi[q] * z[b]
-            }
-            total += z[a] * sr + zi[a] * sI
-        }
-        return total
+    private func pair(_ a: Int, _ b: Int, _ M: Int) -> Int {
+        a &* (2 &* M &- a &- 1) / 2 &+ b
     }
 }

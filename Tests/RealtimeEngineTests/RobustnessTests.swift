@@ -49,6 +49,38 @@ struct RobustnessTests {
         }
     }
 
+    /// A stream that starts with digital silence (a muted array, a device that starts late) must
+    /// separate once sound arrives: the updates skip bins that have seen no data yet.
+    @Test("Separation starts after leading digital silence", arguments: SeparatorConfiguration.UpdateRule.allCases)
+    func leadingSilence(rule: SeparatorConfiguration.UpdateRule) throws {
+        var configuration = SeparatorConfiguration(channels: 2)
+        configuration.frameLength = 1024
+        configuration.hop = 256
+        configuration.history = 1
+        configuration.iterations = 1
+        configuration.model = .laplace
+        configuration.updateRule = rule
+        let separator = try OnlineSeparator<Double>(configuration: configuration)
+        var random = SplitMix64(seed: 9)
+        var block = [Double](repeating: 0, count: 256 * 2)
+        var output = [Double](repeating: 0, count: 256 * 2)
+        var inputEnergy = 0.0, outputEnergy = 0.0
+        for index in 0..<300 {
+            for i in 0..<256 {
+                let s0 = random.signal(), s1 = random.signal()
+                let on = index >= 100
+                block[2 * i] = on ? s0 + 0.5 * s1 : 0
+                block[2 * i + 1] = on ? 0.4 * s0 + s1 : 0
+            }
+            separator.process(input: block, output: &output)
+            if index >= 200 {
+                inputEnergy += block.reduce(0) { $0 + $1 * $1 }
+                outputEnergy += output.reduce(0) { $0 + $1 * $1 }
+            }
+        }
+        #expect(outputEnergy > 0.1 * inputEnergy, "output energy \(outputEnergy) vs input \(inputEnergy)")
+    }
+
     @Test("Invalid configurations name the key and what is allowed")
     func invalidConfiguration() {
         var configuration = SeparatorConfiguration(channels: 2)
