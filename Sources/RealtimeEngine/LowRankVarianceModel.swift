@@ -29,6 +29,12 @@ final class LowRankVarianceModel<T: EngineScalar>: SourceStructureModel {
     private let numerator: EngineBuffer<T>
     private let denominator: EngineBuffer<T>
     private var lastSlot = -1
+    private var framesSeen = 0
+    /// Frames during which the weights come from IVA's structure (the whitened frame activity)
+    /// while the bases already learn: two forgetting time constants. Started cold, the NMF's
+    /// early, poor fit steers the demixing into permutation errors it never leaves (dev corpus:
+    /// 3.8 dB SDRi after 3 s cold, 6.9 warm; IVA 7.1).
+    private let warmupFrames: Int
     /// Multiplicative activation steps on a new frame and on a re-sweep of a known one.
     private let freshSteps = 4
     private let resweepSteps = 1
@@ -39,6 +45,7 @@ final class LowRankVarianceModel<T: EngineScalar>: SourceStructureModel {
         self.bins = bins
         self.bases = bases
         self.forgetting = T(forgetting)
+        warmupFrames = Int((2 / (1 - forgetting)).rounded())
         slots = historySlots
         basis = EngineBuffer(sources * bases * bins)
         activation = EngineBuffer(historySlots * sources * bases)
@@ -75,6 +82,7 @@ final class LowRankVarianceModel<T: EngineScalar>: SourceStructureModel {
         pastDenominator.zero()
         envelope.reset()
         lastSlot = -1
+        framesSeen = 0
     }
 
     func computeWeights(power: UnsafePointer<T>, slot: Int, fresh: Bool, weights: UnsafeMutablePointer<T>) {
@@ -98,11 +106,20 @@ final class LowRankVarianceModel<T: EngineScalar>: SourceStructureModel {
             for _ in 0..<(fresh ? freshSteps : resweepSteps) {
                 updateActivation(h, source: k, power: p, mean: mean)
             }
-            modelVariance(h, source: k, mean: mean)
-            for f in 0..<bins { r[f] *= s[f] }
+            if framesSeen < warmupFrames {
+                // The mean of the whitened power is IVA's frame activity (SphericalVarianceModel).
+                let activity = Swift.max(mean, T(1e-6))
+                for f in 0..<bins { r[f] = activity * s[f] }
+            } else {
+                modelVariance(h, source: k, mean: mean)
+                for f in 0..<bins { r[f] *= s[f] }
+            }
             density.weights(power: raw, variance: r, count: bins, into: weights + k &* bins)
         }
-        if fresh { lastSlot = slot }
+        if fresh {
+            lastSlot = slot
+            framesSeen &+= 1
+        }
     }
 
     func finishSweep(historySlots: UnsafePointer<Int>, slotCount: Int, coefficients: UnsafePointer<T>) {

@@ -20,14 +20,15 @@ struct SeparationQualityTests {
         #expect(probe.statistics.binResets == 0)
     }
 
-    /// Measured: 5.4 dB (IP), 5.8 dB (ISS); ILRMA is behind IVA here as on the dev corpus.
+    /// Measured: 9.4 dB (IP and ISS); started cold, without IVA's structure for the first
+    /// seconds, it was 5.4 dB.
     @Test("ILRMA separates a reverberant 2×2 scene", arguments: SeparatorConfiguration.UpdateRule.allCases)
     func ilrmaTwoByTwo(rule: SeparatorConfiguration.UpdateRule) throws {
         var configuration = SeparatorConfiguration(channels: 2)
         configuration.algorithm = .ilrma
         configuration.updateRule = rule
         let probe = try SeparationProbe(Double.self, configuration: configuration, scene: Self.twoByTwo, skipSeconds: 3)
-        #expect(probe.meanImprovement > 3.5, "SIR improvement \(probe.meanImprovement) dB, outputs \(probe.outputSIR)")
+        #expect(probe.meanImprovement > 6.5, "SIR improvement \(probe.meanImprovement) dB, outputs \(probe.outputSIR)")
     }
 
     /// Float and Double must tell the same story (measured: equal to 0.01 dB).
