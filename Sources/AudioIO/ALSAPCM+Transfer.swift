@@ -152,39 +152,19 @@ extension ALSAPCM {
         }
     }
 
-    /// `Float` to device samples in `scratch`, with the same rounding and clipping as `WAVWriter`.
+    /// `Float` to device samples in `scratch`, quantised exactly as `WAVWriter` does (`quantize`).
     private func encode(_ input: UnsafePointer<Float>, count: Int) {
         var clipped = 0
         switch negotiated.format {
         case .s16:
             let output = scratch.assumingMemoryBound(to: Int16.self)
             for i in 0 ..< count {
-                // × 2^15 is exact in Float.
-                let scaled = (input[i] * 32768).rounded(.toNearestOrEven)
-                if scaled >= 32768 {
-                    output[i] = .max
-                    clipped += 1
-                } else if scaled >= -32768 {
-                    output[i] = Int16(scaled)
-                } else {
-                    output[i] = scaled.isNaN ? 0 : .min
-                    clipped += 1
-                }
+                output[i] = Int16(truncatingIfNeeded: quantize(Double(input[i]), fullScale: 32768, clipped: &clipped))
             }
         case .s32:
             let output = scratch.assumingMemoryBound(to: Int32.self)
             for i in 0 ..< count {
-                // In Double, so that every Int32 step is representable.
-                let scaled = (Double(input[i]) * 2_147_483_648).rounded(.toNearestOrEven)
-                if scaled >= 2_147_483_648 {
-                    output[i] = .max
-                    clipped += 1
-                } else if scaled >= -2_147_483_648 {
-                    output[i] = Int32(scaled)
-                } else {
-                    output[i] = scaled.isNaN ? 0 : .min
-                    clipped += 1
-                }
+                output[i] = Int32(truncatingIfNeeded: quantize(Double(input[i]), fullScale: 2_147_483_648, clipped: &clipped))
             }
         case .float32:
             scratch.assumingMemoryBound(to: Float.self).update(from: input, count: count)

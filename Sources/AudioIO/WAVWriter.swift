@@ -110,19 +110,19 @@ public final class WAVWriter {
         switch format.encoding {
         case .pcm16:
             for (i, sample) in samples.enumerated() {
-                let value = Self.quantize(sample, fullScale: 32768, clipped: &clipped)
+                let value = quantize(sample, fullScale: 32768, clipped: &clipped)
                 output.storeBytes(of: Int16(truncatingIfNeeded: value).littleEndian, toByteOffset: 2 * i, as: Int16.self)
             }
         case .pcm24:
             for (i, sample) in samples.enumerated() {
-                let value = Self.quantize(sample, fullScale: 8_388_608, clipped: &clipped)
+                let value = quantize(sample, fullScale: 8_388_608, clipped: &clipped)
                 output.storeBytes(of: UInt8(truncatingIfNeeded: value), toByteOffset: 3 * i, as: UInt8.self)
                 output.storeBytes(of: UInt8(truncatingIfNeeded: value >> 8), toByteOffset: 3 * i + 1, as: UInt8.self)
                 output.storeBytes(of: UInt8(truncatingIfNeeded: value >> 16), toByteOffset: 3 * i + 2, as: UInt8.self)
             }
         case .pcm32:
             for (i, sample) in samples.enumerated() {
-                let value = Self.quantize(sample, fullScale: 2_147_483_648, clipped: &clipped)
+                let value = quantize(sample, fullScale: 2_147_483_648, clipped: &clipped)
                 output.storeBytes(of: Int32(truncatingIfNeeded: value).littleEndian, toByteOffset: 4 * i, as: Int32.self)
             }
         case .float32:
@@ -135,21 +135,6 @@ public final class WAVWriter {
             }
         }
         clippedSamples += clipped
-    }
-
-    /// Scales by `fullScale` (2^(bits-1)), rounds to nearest-even, and clips to the integer range.
-    /// Values on the integer grid come back unchanged from `WAVReader`, which divides by the same
-    /// power of two.
-    @inline(__always)
-    private static func quantize(_ sample: Double, fullScale: Double, clipped: inout Int) -> Int {
-        let scaled = (sample * fullScale).rounded(.toNearestOrEven)
-        if scaled >= fullScale {
-            clipped += 1
-            return Int(fullScale) - 1
-        }
-        if scaled >= -fullScale { return Int(scaled) }
-        clipped += 1
-        return scaled.isNaN ? 0 : -Int(fullScale)
     }
 
     // MARK: - File
