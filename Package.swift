@@ -13,9 +13,11 @@ let package = Package(
         .library(name: "RealtimeEngine", targets: ["RealtimeEngine"]),
         .library(name: "AudioIO", targets: ["AudioIO"]),
         .library(name: "BSSDKit", targets: ["BSSDKit"]),
+        .library(name: "ControlProtocol", targets: ["ControlProtocol"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         .systemLibrary(
@@ -32,6 +34,9 @@ let package = Package(
             name: "CAllocationCounter"
         ),
         .target(
+            name: "CSystem"
+        ),
+        .target(
             name: "RealtimeSupport",
             dependencies: ["CAllocationCounter"]
         ),
@@ -46,8 +51,22 @@ let package = Package(
             swiftSettings: numericSettings
         ),
         .target(
+            name: "ControlProtocol"
+        ),
+        .target(
+            name: "ControlClient",
+            dependencies: ["ControlProtocol"]
+        ),
+        .target(
             name: "BSSDKit",
-            dependencies: ["RealtimeEngine", "AudioIO", "RealtimeSupport"]
+            dependencies: [
+                "RealtimeEngine",
+                "AudioIO",
+                "RealtimeSupport",
+                "CSystem",
+                "ControlProtocol",
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ]
         ),
         .executableTarget(
             name: "bssd",
@@ -62,6 +81,8 @@ let package = Package(
         .executableTarget(
             name: "ctl",
             dependencies: [
+                "ControlClient",
+                "ControlProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -82,8 +103,16 @@ let package = Package(
             dependencies: ["AudioIO", "RealtimeSupport", "TestSupport"]
         ),
         .testTarget(
+            name: "ControlProtocolTests",
+            dependencies: ["ControlProtocol", "ControlClient", "TestSupport"]
+        ),
+        .testTarget(
+            name: "ControlServerTests",
+            dependencies: ["BSSDKit", "ControlProtocol", "ControlClient", "TestSupport"]
+        ),
+        .testTarget(
             name: "BSSDKitTests",
-            dependencies: ["BSSDKit", "AudioIO", "RealtimeEngine", "RealtimeSupport"]
+            dependencies: ["BSSDKit", "AudioIO", "RealtimeEngine", "RealtimeSupport", "ControlClient", "ControlProtocol", "TestSupport"]
         ),
     ]
 )

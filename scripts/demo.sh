@@ -122,10 +122,11 @@ mkdir -p "$(dirname "$SEPARATED")"
 "$BSSD" separate "$MIX" -o "$SEPARATED"
 
 # --------------------------------------------------------------------------------------------
-step "5/6 The live daemon: $BSSD run over ALSA file-plugin devices (no sound card needed)"
+step "5/6 The live daemon: $BSSD run --config config/demo.toml over ALSA file-plugin devices (no sound card needed)"
 # ALSA's `file` plugin turns a raw file into a capture device and a playback device into a raw
-# file; --freewheel runs the three audio threads as fast as the files allow instead of at the pace
-# of a sound card's clock. On real hardware: bssd run --capture hw:1 --playback default --channels 2
+# file; freewheel pacing (config/demo.toml) runs the three audio threads as fast as the files
+# allow instead of at the pace of a sound card's clock. On real hardware: bssd run --config config/bssd.toml (edit its [audio]
+# devices), or bssd run --capture hw:1 --playback default --channels 2
 DAEMON_DIR=out/daemon
 mkdir -p "$DAEMON_DIR"
 sox "$MIX" -t raw -e floating-point -b 32 "$DAEMON_DIR/mics.f32"
@@ -134,8 +135,10 @@ pcm.bssd_demo_mics { type file slave.pcm null file "/dev/null" infile "$REPO/$DA
 pcm.bssd_demo_out { type file slave.pcm null file "$REPO/$DAEMON_DIR/separated.f32" format raw }
 ALSA
 SECONDS_IN=$(soxi -D "$MIX")
-"$BSSD" run --capture bssd_demo_mics --playback bssd_demo_out --asoundrc "$DAEMON_DIR/asoundrc" \
-    --channels 2 --freewheel --rt-priority 0 --no-mlock --duration "$SECONDS_IN"
+# config/demo.toml names those two PCMs, loads $DAEMON_DIR/asoundrc and turns off real-time
+# pacing, SCHED_FIFO and mlock; the command line adds the run's length.
+"$BSSD" --config config/demo.toml --check
+"$BSSD" run --config config/demo.toml --duration "$SECONDS_IN"
 sox -t raw -e floating-point -b 32 -r 16000 -c 2 "$DAEMON_DIR/separated.f32" "$DAEMON_DIR/separated.wav"
 info "the daemon's output: $REPO/$DAEMON_DIR/separated.wav (delayed by its latency: STFT frame − hop + playback prefill)"
 

@@ -4,13 +4,22 @@
 #   bash scripts/test.sh
 #
 # Installs the Debian packages the build and the tests need when they are missing
-# (libfftw3-dev libasound2-dev pkg-config sox; apt-get, sudo when not root), then runs the
-# whole Swift test suite: STFT round trips, WAV reader/writer, separation quality on generated
-# reverberant mixtures, zero allocations in steady state, file separation end to end.
+# (build: libfftw3-dev libasound2-dev pkg-config; tests: sox, make systemd man-db for the install
+# test, jackd2 libjack-jackd2-dev libasound2-plugins alsa-utils gcc for the paced ALSA rig;
+# apt-get, sudo when not root), then runs:
+#   1. `swift test`: STFT round trips, WAV, separation quality on generated reverberant mixtures,
+#      zero allocations in steady state, file and daemon runs on ALSA file-plugin devices, config
+#      files, the control socket and bssctl (with a seeded fuzzer), the systemd notify protocol;
+#   2. the paced end-to-end test (scripts/rig/paced-alsa.sh: JACK's dummy clock behind ALSA's jack
+#      plugin, about 45 s) in a release build, where the engine keeps up with real time (a debug
+#      build does not, so there it reports itself skipped);
+#   3. scripts/test-install.sh: `make install` / `uninstall` into a staging directory and
+#      `systemd-analyze verify` on the installed unit.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-APT_PACKAGES=(libfftw3-dev libasound2-dev pkg-config sox)
+APT_PACKAGES=(libfftw3-dev libasound2-dev pkg-config sox make systemd man-db
+    jackd2 libjack-jackd2-dev libasound2-plugins alsa-utils gcc)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -26,3 +35,8 @@ command -v swift >/dev/null 2>&1 || { echo "test.sh: swift is not on PATH; insta
 
 echo "==> swift test"
 swift test
+
+echo "==> swift test -c release --filter PacedRigTests (live pipeline on the paced ALSA rig)"
+swift test -c release --filter PacedRigTests
+
+bash scripts/test-install.sh

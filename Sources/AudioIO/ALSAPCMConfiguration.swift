@@ -148,7 +148,7 @@ public struct ALSAPCMConfiguration: Sendable, Hashable {
 
     /// The checks that need no device; `ALSAPCM.init` runs them before it opens anything.
     /// Returns the first problem as a sentence, or nil.
-    func problem() -> String? {
+    public func problem() -> String? {
         if device.isEmpty { return "the device name is empty" }
         if sampleRate <= 0 || sampleRate > Int(UInt32.max) { return "a sample rate of \(sampleRate) Hz is impossible" }
         if channels <= 0 || channels > Int(UInt32.max) { return "\(channels) channels is impossible" }

@@ -1,3 +1,4 @@
+import CSystem
 import Glibc
 
 /// A pthread running one audio loop, and the process-level real-time settings around it
@@ -12,14 +13,15 @@ struct AudioThread {
     let name: String
     let handle: pthread_t
 
-    /// Starts `body` on a new thread; `name` is for messages. Fails with `pthread_create`'s
+    /// Starts `body` on a new thread named `name` (shown by `top -H`, used in messages). Fails with `pthread_create`'s
     /// error code.
     static func spawn(name: String, _ body: @escaping @Sendable () -> Void) -> Result<AudioThread, PipelineError> {
-        let context = Unmanaged.passRetained(Entry(body)).toOpaque()
+        let context = Unmanaged.passRetained(Entry(name: name, body)).toOpaque()
         var handle = pthread_t()
         let code = pthread_create(&handle, nil, { raw in
             guard let raw else { return nil }
             let entry = Unmanaged<Entry>.fromOpaque(raw).takeRetainedValue()
+            _ = bssd_set_thread_name(entry.name)
             entry.body()
             return nil
         }, context)
@@ -27,8 +29,6 @@ struct AudioThread {
             Unmanaged<Entry>.fromOpaque(context).release()
             return .failure(.thread(name: name, code: code))
         }
-        // Not named: Glibc's module does not export pthread_setname_np (a GNU extension); a C shim
-        // would (see the design notes' "Bites"), for `top -H` to show the names.
         return .success(AudioThread(name: name, handle: handle))
     }
 
@@ -52,7 +52,11 @@ struct AudioThread {
     }
 
     private final class Entry {
+        let name: String
         let body: @Sendable () -> Void
-        init(_ body: @escaping @Sendable () -> Void) { self.body = body }
+        init(name: String, _ body: @escaping @Sendable () -> Void) {
+            self.name = name
+            self.body = body
+        }
     }
 }

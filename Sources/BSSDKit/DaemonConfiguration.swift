@@ -2,8 +2,8 @@ import AudioIO
 import RealtimeEngine
 
 /// Everything `SeparationPipeline` needs to run the live daemon, as a value: which PCMs, at what
-/// rate and period, which engine, and what to do when something is late. The command line (and
-/// later the config file) builds one; `problem()` checks what needs no device.
+/// rate and period, which engine, and what to do when something is late. The config file
+/// (`DaemonConfigurationFile`) and the command line build one; `problem()` checks what needs no device.
 public struct DaemonConfiguration: Sendable, Equatable {
     /// What playback plays for a period when the separated output is not there in time.
     public enum LateFallback: String, Sendable, CaseIterable {
@@ -62,6 +62,11 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var lockMemory: Bool
     /// How long a read or write may wait for its device before the device counts as stalled.
     public var stallTimeoutMilliseconds: Int
+    /// Routing, gain, mute and bypass of the playback channels; nil plays source p on channel p.
+    public var output: OutputSettings?
+    /// The control socket: where, and who may connect.
+    public var control: ControlSettings
+    public var log: LogSettings
 
     public init(
         captureDevice: String,
@@ -78,7 +83,10 @@ public struct DaemonConfiguration: Sendable, Equatable {
         pacing: Pacing = .realtime,
         realtimePriority: Int? = 70,
         lockMemory: Bool = true,
-        stallTimeoutMilliseconds: Int = 2000
+        stallTimeoutMilliseconds: Int = 2000,
+        output: OutputSettings? = nil,
+        control: ControlSettings = ControlSettings(),
+        log: LogSettings = LogSettings()
     ) {
         self.captureDevice = captureDevice
         self.playbackDevice = playbackDevice
@@ -95,13 +103,21 @@ public struct DaemonConfiguration: Sendable, Equatable {
         self.realtimePriority = realtimePriority
         self.lockMemory = lockMemory
         self.stallTimeoutMilliseconds = stallTimeoutMilliseconds
+        self.output = output
+        self.control = control
+        self.log = log
     }
 
     /// Microphones (M): the engine's channels.
     public var captureChannels: Int { engine.channels }
 
-    /// P: `playbackChannels`, or one per source.
-    public var resolvedPlaybackChannels: Int { playbackChannels ?? engine.sources }
+    /// P: one per route when routes are given, else `playbackChannels`, else one per source.
+    public var resolvedPlaybackChannels: Int { output?.routes.count ?? playbackChannels ?? engine.sources }
+
+    /// `output`, or source p on playback channel p.
+    public var resolvedOutput: OutputSettings {
+        output ?? .identity(sources: engine.sources, playbackChannels: resolvedPlaybackChannels)
+    }
 
     /// `duration` in frames, or nil for an unbounded run.
     public var frameLimit: Int? {
@@ -127,14 +143,28 @@ public struct DaemonConfiguration: Sendable, Equatable {
     /// The first problem that needs no device (the engine's and ALSA's own checks run when the
     /// pipeline is built), as a sentence, or nil.
     public func problem() -> String? {
+        invalidSetting()?.description
+    }
+
+    /// `problem()` with the key that is wrong, as the config file spells it (`playback_channels`,
+    /// `routing`, `gain_db`, `duration`, `priority`), so that the file can point at its line.
+    public func invalidSetting() -> InvalidSetting? {
         if let playbackChannels, playbackChannels < 1 || playbackChannels > 64 {
-            return "\(playbackChannels) playback channels is outside 1…64"
+            return InvalidSetting(key: "playback_channels", value: "\(playbackChannels)", allowed: "1 to 64 channels")
+        }
+        if let routes = output?.routes, let playbackChannels, routes.count != playbackChannels {
+            return InvalidSetting(
+                key: "routing", value: "\(routes.count) routes",
+                allowed: "one route per playback channel (\(playbackChannels) playback channels)")
+        }
+        if let problem = output?.problem(sources: engine.sources) {
+            return InvalidSetting(key: problem.key, value: problem.value, allowed: problem.allowed)
         }
         if let duration, !(duration > 0) || !duration.isFinite || (frameLimit ?? 0) < 1 {
-            return "a run duration of \(duration) s is not a positive number of frames"
+            return InvalidSetting(key: "duration", value: "\(duration) s", allowed: "a positive number of frames")
         }
         if let realtimePriority, !(1...99).contains(realtimePriority) {
-            return "a real-time priority of \(realtimePriority) is outside SCHED_FIFO's 1…99"
+            return InvalidSetting(key: "priority", value: "\(realtimePriority)", allowed: "SCHED_FIFO's 1…99")
         }
         return nil
     }

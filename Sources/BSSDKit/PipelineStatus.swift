@@ -1,4 +1,5 @@
 import AudioIO
+import Glibc
 import Synchronization
 
 /// Where an audio thread is, published for the main thread, the summary and (later) the control
@@ -61,8 +62,17 @@ public final class PipelineStatus: Sendable {
     /// The errors that ended an audio thread, for the log. Written once per failing thread, as it
     /// leaves its loop (the error text was allocated by the throw already).
     public let errors = Mutex<[ALSAError]>([])
+    /// Processing time per block, for p50/p99 against the hop budget.
+    public let blockTimes = BlockTimeHistogram()
+    /// RMS level of each separated source (before routing and gain) and of each microphone over
+    /// the last block, in hundredths of a dB relative to full scale (`Int.min`: digital silence).
+    public let sourceLevels: AtomicRow
+    public let inputLevels: AtomicRow
 
-    public init() {}
+    public init(channels: Int, sources: Int) {
+        sourceLevels = AtomicRow(count: sources, initialValue: Int.min)
+        inputLevels = AtomicRow(count: channels, initialValue: Int.min)
+    }
 
     public func snapshot() -> PipelineSnapshot {
         func state(_ atomic: borrowing Atomic<UInt8>) -> AudioThreadState {
@@ -86,8 +96,31 @@ public final class PipelineStatus: Sendable {
             captureState: state(captureState),
             processingState: state(processingState),
             playbackState: state(playbackState),
-            errors: errors.withLock { $0 }
+            errors: errors.withLock { $0 },
+            blockTimeCounts: blockTimes.counts(),
+            sourceLevels: sourceLevels.values().map(Self.decibels),
+            inputLevels: inputLevels.values().map(Self.decibels)
         )
+    }
+}
+
+extension PipelineStatus {
+    /// Publishes the RMS of each of `channels` interleaved channels of `frames` frames into `row`,
+    /// in centibels. Allocation-free.
+    static func publishLevels(_ samples: UnsafePointer<Float>, frames: Int, channels: Int, into row: AtomicRow) {
+        for channel in 0..<channels {
+            var energy: Float = 0
+            for t in 0..<frames {
+                let x = samples[t * channels + channel]
+                energy += x * x
+            }
+            let meanSquare = energy / Float(max(frames, 1))
+            row.store(channel, meanSquare > 0 && meanSquare.isFinite ? Int((1000 * log10(meanSquare)).rounded()) : Int.min)
+        }
+    }
+
+    static func decibels(_ centibels: Int) -> Double {
+        centibels == Int.min ? -Double.infinity : Double(centibels) / 100
     }
 }
 
@@ -112,6 +145,11 @@ public struct PipelineSnapshot: Sendable, Equatable {
     public var processingState: AudioThreadState
     public var playbackState: AudioThreadState
     public var errors: [ALSAError]
+    /// `BlockTimeHistogram` bucket counts since start.
+    public var blockTimeCounts: [Int]
+    /// dBFS of each source and microphone over the last block (−∞ for digital silence).
+    public var sourceLevels: [Double]
+    public var inputLevels: [Double]
 
     public var audioThreadAllocations: Int { captureAllocations + processingAllocations + playbackAllocations }
 

@@ -25,10 +25,17 @@ extension SeparationPipeline {
         let limit = configuration.frameLimit ?? .max
         let freewheel = configuration.pacing == .freewheel
         let bypass = configuration.lateFallback == .bypass
-        var captured = 0, overrun = 0
+        var captured = 0, overrun = 0, xruns = 0
         var counter = ThreadAllocations()
         while controlState == .run, captured < limit {
             let frames = min(period, limit - captured)
+            let stall = stallRequest.exchange(0, ordering: .relaxed)
+            if stall > 0 {
+                events.post(.stallInjected, count: stall, total: stall, from: .capture)
+                var pause = timespec(tv_sec: stall / 1000, tv_nsec: (stall % 1000) * 1_000_000)
+                var remaining = timespec()
+                while nanosleep(&pause, &remaining) != 0, errno == EINTR { pause = remaining }
+            }
             do {
                 _ = try pcm.readFrames(into: captureBuffer, frames: frames)
             } catch {
@@ -46,11 +53,16 @@ extension SeparationPipeline {
                     inputSpace.wait(milliseconds: Self.waitMilliseconds)
                     pushed += inputRing.push(captureBuffer + pushed * M, count: frames - pushed)
                 }
-            } else {
+            } else if pushed < frames {
                 // The consumer owns the oldest frames, so the producer drops the newest.
                 overrun += frames - pushed
+                events.post(.captureOverrun, count: frames - pushed, total: overrun, from: .capture)
             }
             inputReady.ring()
+            if pcm.xruns != xruns {
+                xruns = pcm.xruns
+                events.post(.captureXrun, count: 1, total: xruns, from: .capture)
+            }
             status.capturedFrames.store(captured, ordering: .relaxed)
             status.captureOverrunFrames.store(overrun, ordering: .relaxed)
             status.captureXruns.store(pcm.xruns, ordering: .relaxed)
@@ -67,10 +79,11 @@ extension SeparationPipeline {
     func processingLoop() {
         let hop = self.hop
         let K = configuration.engine.sources
+        let M = configuration.captureChannels
         let P = configuration.resolvedPlaybackChannels
         let freewheel = configuration.pacing == .freewheel
-        let output = P == K ? engineOutput : mappedOutput
-        var processed = 0, dropped = 0, longest = 0
+        let output = renderedOutput
+        var processed = 0, dropped = 0, longest = 0, nonFinite = 0
         var counter = ThreadAllocations()
         while controlState != .abort {
             guard inputRing.availableToRead >= hop else {
@@ -84,22 +97,28 @@ extension SeparationPipeline {
             }
             inputRing.pop(into: engineInput, count: hop)
             if freewheel { inputSpace.ring() }
-            let begin = Self.monotonicNanoseconds()
+            commands.receive(into: separator)
+            let begin = monotonicNanoseconds()
             separator.process(input: engineInput, output: engineOutput)
-            let elapsed = Self.monotonicNanoseconds() - begin
-            if P != K {
-                for t in 0..<hop {
-                    for p in 0..<P { mappedOutput[t * P + p] = p < K ? engineOutput[t * K + p] : 0 }
-                }
+            let elapsed = monotonicNanoseconds() - begin
+            renderer.render(input: engineInput, separated: engineOutput, into: renderedOutput, settings: self.output)
+            status.blockTimes.record(nanoseconds: elapsed)
+            PipelineStatus.publishLevels(engineOutput, frames: hop, channels: K, into: status.sourceLevels)
+            PipelineStatus.publishLevels(engineInput, frames: hop, channels: M, into: status.inputLevels)
+            let replaced = separator.statistics.nonFiniteSamples
+            if replaced > nonFinite {
+                events.post(.nonFiniteInput, count: replaced - nonFinite, total: replaced, from: .processing)
             }
+            nonFinite = replaced  // a reset starts the engine's count again
             var pushed = outputRing.push(output, count: hop)
             if freewheel {
                 while pushed < hop, controlState != .abort {
                     outputSpace.wait(milliseconds: Self.waitMilliseconds)
                     pushed += outputRing.push(output + pushed * P, count: hop - pushed)
                 }
-            } else {
+            } else if pushed < hop {
                 dropped += hop - pushed
+                events.post(.outputOverrun, count: hop - pushed, total: dropped, from: .processing)
             }
             outputReady.ring()
             processed += hop
@@ -122,7 +141,7 @@ extension SeparationPipeline {
         let P = configuration.resolvedPlaybackChannels
         let freewheel = configuration.pacing == .freewheel
         let bypass = configuration.lateFallback == .bypass
-        var played = 0, late = 0, resync = 0
+        var played = 0, late = 0, resync = 0, xruns = 0
         /// Fallback frames played that the separated stream has not yet caught up on.
         var debt = 0
         var primed = false
@@ -142,8 +161,12 @@ extension SeparationPipeline {
                 }
             }
             if available >= period {
-                if debt > 0, available > period {
-                    let discarded = outputRing.discard(count: min(debt, available - period))
+                // Only what exceeds a hop and a period is surplus latency. Frames capture lost in
+                // an overrun already took back what the fallback added; the ring running short
+                // before each hop is normal, so cutting into it would only make the next one late.
+                let keep = hop + period
+                if debt > 0, available > keep {
+                    let discarded = outputRing.discard(count: min(debt, available - keep))
                     debt -= discarded
                     resync += discarded
                 }
@@ -164,6 +187,11 @@ extension SeparationPipeline {
                 // Nothing is late when nothing is paced, nor while stopping.
                 outputReady.wait(milliseconds: Self.waitMilliseconds)
                 continue
+            } else if ((try? pcm.delay) ?? 0) >= period {
+                // Not late yet: the device still holds a period, time for the next hop to land.
+                // (A hop is several periods, so the ring runs short before every hop by design.)
+                outputReady.wait(milliseconds: 1)
+                continue
             } else {
                 // Late: what there is, then the fallback.
                 outputRing.pop(into: playbackBuffer, count: available)
@@ -171,6 +199,7 @@ extension SeparationPipeline {
                 fillFallback(from: available, to: period, channels: P, bypass: bypass)
                 late += 1
                 debt += period - available
+                events.post(.lateBlock, count: period - available, total: late, from: .playback)
             }
             do {
                 _ = try pcm.writeFrames(playbackBuffer, frames: frames)
@@ -179,6 +208,10 @@ extension SeparationPipeline {
                 break
             }
             if freewheel { outputSpace.ring() }
+            if pcm.xruns != xruns {
+                xruns = pcm.xruns
+                events.post(.playbackXrun, count: 1, total: xruns, from: .playback)
+            }
             status.playedFrames.store(played, ordering: .relaxed)
             status.lateBlocks.store(late, ordering: .relaxed)
             status.resyncFrames.store(resync, ordering: .relaxed)
@@ -221,12 +254,6 @@ extension SeparationPipeline {
         state.store(value.rawValue, ordering: .relaxed)
         status.errors.withLock { $0.append(error) }
         abort()
-    }
-
-    static func monotonicNanoseconds() -> Int {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        return now.tv_sec * 1_000_000_000 + now.tv_nsec
     }
 }
 

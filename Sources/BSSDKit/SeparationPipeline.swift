@@ -39,7 +39,13 @@ import Synchronization
 /// before `start()` are touched only by the thread that owns the pipeline.
 public final class SeparationPipeline: @unchecked Sendable {
     public let configuration: DaemonConfiguration
-    public let status = PipelineStatus()
+    public let status: PipelineStatus
+    /// Routing, gain, mute and bypass in force; the control plane publishes, processing reads.
+    public let output: LiveOutput
+    /// Where the audio threads report xruns and the like for the logger thread.
+    public let events: AudioEventQueues
+    /// Commands for the engine, applied by the processing thread between blocks.
+    let commands: EngineChannel
     /// What the two PCMs granted.
     public let captureParameters: ALSANegotiatedParameters
     public let playbackParameters: ALSANegotiatedParameters
@@ -58,9 +64,10 @@ public final class SeparationPipeline: @unchecked Sendable {
 
     // Processing thread only.
     let separator: OnlineSeparator<Float>
+    let renderer: OutputRenderer
     let engineInput: UnsafeMutablePointer<Float>    // hop × M
     let engineOutput: UnsafeMutablePointer<Float>   // hop × K
-    let mappedOutput: UnsafeMutablePointer<Float>   // hop × P
+    let renderedOutput: UnsafeMutablePointer<Float> // hop × P
     // Capture thread only.
     let captureBuffer: UnsafeMutablePointer<Float>  // capture period × M
     let bypassScratch: UnsafeMutablePointer<Float>  // capture period × 1
@@ -87,6 +94,8 @@ public final class SeparationPipeline: @unchecked Sendable {
     let processingDone = Atomic<Bool>(false)
     let exitedThreads = Atomic<Int>(0)
     private let started = Atomic<Bool>(false)
+    /// Milliseconds the capture thread is asked to sleep once (`injectStall`), 0 for none.
+    let stallRequest = Atomic<Int>(0)
 
     enum Control: Int {
         case run, stop, abort
@@ -95,11 +104,26 @@ public final class SeparationPipeline: @unchecked Sendable {
     /// Opens both PCMs (capture first) and allocates everything. Throws `.configuration` or
     /// `.engine` before opening anything, `.device` with the `ALSAError` of the PCM that failed;
     /// nothing stays open after a throw.
-    public init(configuration: DaemonConfiguration) throws(PipelineError) {
+    ///
+    /// `engine`, `output`, `events` and `commands` let a daemon carry its demixing state, output
+    /// settings, log queues and command channel over a device reopen; each is created afresh when
+    /// nil (and the initialiser with only `configuration` is the public one). A given `engine` must
+    /// have been built from `configuration.engine`'s shape, `output` for its playback channels.
+    init(
+        configuration: DaemonConfiguration, engine: OnlineSeparator<Float>? = nil, output: LiveOutput? = nil,
+        events: AudioEventQueues? = nil, commands: EngineChannel? = nil
+    ) throws(PipelineError) {
         if let problem = configuration.problem() { throw .configuration(problem) }
+        if let output, output.playbackChannels != configuration.resolvedPlaybackChannels {
+            throw .configuration("the output settings have \(output.playbackChannels) routes for \(configuration.resolvedPlaybackChannels) playback channels")
+        }
         let separator: OnlineSeparator<Float>
         do {
-            separator = try OnlineSeparator<Float>(configuration: configuration.engine)
+            if let engine {
+                separator = engine
+            } else {
+                separator = try OnlineSeparator<Float>(configuration: configuration.engine)
+            }
             // First calls instantiate generic metadata and take first-time paths; do that here, on a
             // scratch engine, so the processing thread's first block is already steady state and
             // the engine that runs starts from scratch, exactly as `bssd separate` does.
@@ -122,9 +146,16 @@ public final class SeparationPipeline: @unchecked Sendable {
         playbackParameters = playback.negotiated
         hop = separator.hop
         engineLatency = separator.latency
+        self.output = output ?? LiveOutput(configuration.resolvedOutput)
+        self.events = events ?? AudioEventQueues()
+        self.commands = commands ?? EngineChannel()
 
         let M = configuration.captureChannels, K = configuration.engine.sources
         let P = configuration.resolvedPlaybackChannels
+        status = PipelineStatus(channels: M, sources: K)
+        renderer = OutputRenderer(
+            sources: K, channels: M, playbackChannels: P, hop: hop, latency: engineLatency,
+            referenceMic: configuration.engine.referenceMic)
         func buffer(_ count: Int) -> UnsafeMutablePointer<Float> {
             let pointer = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
             pointer.initialize(repeating: 0, count: max(count, 1))  // also faults the pages in
@@ -132,7 +163,7 @@ public final class SeparationPipeline: @unchecked Sendable {
         }
         engineInput = buffer(hop * M)
         engineOutput = buffer(hop * K)
-        mappedOutput = buffer(hop * P)
+        renderedOutput = buffer(hop * P)
         captureBuffer = buffer(captureParameters.periodFrames * M)
         bypassScratch = buffer(captureParameters.periodFrames)
         playbackBuffer = buffer(playbackParameters.periodFrames * P)
@@ -145,10 +176,14 @@ public final class SeparationPipeline: @unchecked Sendable {
         bypassRing = SPSCRing(capacityFrames: 2 * (captureParameters.bufferFrames + playbackParameters.bufferFrames), channels: 1)
     }
 
+    public convenience init(configuration: DaemonConfiguration) throws(PipelineError) {
+        try self.init(configuration: configuration, engine: nil)
+    }
+
     deinit {
         // Threads hold the pipeline while they run, so none is running here; release any never joined.
         for thread in threads { pthread_detach(thread.handle) }
-        for pointer in [engineInput, engineOutput, mappedOutput, captureBuffer, bypassScratch, playbackBuffer, bypassBuffer] {
+        for pointer in [engineInput, engineOutput, renderedOutput, captureBuffer, bypassScratch, playbackBuffer, bypassBuffer] {
             pointer.deallocate()
         }
     }
@@ -211,6 +246,13 @@ public final class SeparationPipeline: @unchecked Sendable {
         ringAll()
     }
 
+    /// Makes the capture thread sleep `milliseconds` once, at its next period: a stuck audio
+    /// thread on demand, for tests of xrun recovery (`bssd run --test-stall-signal`). Any thread,
+    /// async-signal-safe.
+    public func injectStall(milliseconds: Int) {
+        stallRequest.store(max(milliseconds, 0), ordering: .relaxed)
+    }
+
     /// Stops at once without draining (a device failed).
     func abort() {
         control.store(Control.abort.rawValue, ordering: .sequentiallyConsistent)
@@ -243,7 +285,7 @@ public final class SeparationPipeline: @unchecked Sendable {
     }
 
     /// Runs a scratch engine with the same settings over a few blocks of noise, enough to fill its
-    /// history and take every path once.
+    /// history and take every path once, then through each engine command.
     private static func warmUp(_ configuration: SeparatorConfiguration) throws(SeparatorConfigurationError) {
         let scratch = try OnlineSeparator<Float>(configuration: configuration)
         let M = configuration.channels, hop = configuration.hop
@@ -258,6 +300,12 @@ public final class SeparationPipeline: @unchecked Sendable {
             input.withUnsafeBufferPointer { x in
                 output.withUnsafeMutableBufferPointer { y in scratch.process(input: x.baseAddress!, output: y.baseAddress!) }
             }
+        }
+        // The control plane's paths too: their first use instantiates metadata in unoptimised builds.
+        let channel = EngineChannel()
+        channel.stateSlot = scratch.makeState()
+        for command in [EngineCommand.configure(configuration), .copyState, .loadState, .reset] {
+            scratch.perform(command, channel: channel)
         }
     }
 }

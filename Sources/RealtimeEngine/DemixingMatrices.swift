@@ -48,6 +48,16 @@ final class DemixingMatrices<T: EngineScalar> {
         scaleIm.zero()
     }
 
+    /// The inverse is state too: IP updates it incrementally between two `updateScales`.
+    func transferState(_ transfer: inout StateTransfer<T>) {
+        transfer.buffer(re)
+        transfer.buffer(im)
+        transfer.buffer(inverseRe)
+        transfer.buffer(inverseIm)
+        transfer.buffer(scaleRe)
+        transfer.buffer(scaleIm)
+    }
+
     /// y = W x for one planar M×F frame.
     func demix(re xr: UnsafePointer<T>, im xi: UnsafePointer<T>, intoRe yr: UnsafeMutablePointer<T>, intoIm yi: UnsafeMutablePointer<T>) {
         let M = channels, F = bins

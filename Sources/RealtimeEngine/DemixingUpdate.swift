@@ -39,6 +39,12 @@ final class DemixingUpdate<T: EngineScalar> {
         singularSolves = 0
     }
 
+    /// The lane buffers are per-run scratch; only the counters carry over.
+    func transferState(_ transfer: inout StateTransfer<T>) {
+        transfer.counter(&binResets)
+        transfer.counter(&singularSolves)
+    }
+
     /// IP also keeps `matrices`' inverse in step with every row it changes; ISS leaves it to the
     /// next `DemixingMatrices.updateScales`, which recomputes it exactly.
     func sweep(rule: SeparatorConfiguration.UpdateRule, demixing matrices: DemixingMatrices<T>, covariances: WeightedCovariances<T>) {

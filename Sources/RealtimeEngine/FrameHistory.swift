@@ -52,6 +52,16 @@ final class FrameHistory<T: EngineScalar> {
         newest = -1
     }
 
+    /// The products are scratch, refilled before every use; everything else is state.
+    func transferState(_ transfer: inout StateTransfer<T>) {
+        transfer.buffer(spectrumRe)
+        transfer.buffer(spectrumIm)
+        transfer.integers(order, count: capacity, in: 0...(capacity - 1))
+        transfer.flags(fresh, count: capacity)
+        transfer.integer(&count, in: 0...capacity)
+        transfer.integer(&newest, in: -1...(capacity - 1))
+    }
+
     /// The slot the next frame will overwrite when the history is full, i.e. the frame retiring.
     var retiringSlot: Int? { count == capacity ? order[capacity - 1] : nil }
 

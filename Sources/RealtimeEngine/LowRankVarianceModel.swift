@@ -8,11 +8,12 @@
 /// the activations and nothing drifts.
 final class LowRankVarianceModel<T: EngineScalar>: SourceStructureModel {
     typealias Scalar = T
-    let density: SourceDensity
+    /// Changed live by `OnlineSeparator.apply`; the bases' statistics do not depend on it.
+    var density: SourceDensity
     let sources: Int
     let bins: Int
     let bases: Int
-    let forgetting: T
+    private(set) var forgetting: T
     private let slots: Int
     /// B_k(f, l) at `(k * L + l) * F + f`.
     private let basis: EngineBuffer<T>
@@ -24,6 +25,8 @@ final class LowRankVarianceModel<T: EngineScalar>: SourceStructureModel {
     private let pastNumerator: EngineBuffer<T>
     private let pastDenominator: EngineBuffer<T>
     private let variance: EngineBuffer<T>
+    /// Shared with the spherical model (see `OnlineSeparator`): after a switch from IVA the
+    /// whitening, and so the warm-up weights, continue where IVA left them.
     private let envelope: SpectralEnvelope<T>
     private let envelopeValues: EngineBuffer<T>
     private let numerator: EngineBuffer<T>
@@ -33,19 +36,21 @@ final class LowRankVarianceModel<T: EngineScalar>: SourceStructureModel {
     /// Frames during which the weights come from IVA's structure (the whitened frame activity)
     /// while the bases already learn: two forgetting time constants. Started cold, the NMF's
     /// early, poor fit steers the demixing into permutation errors it never leaves (dev corpus:
-    /// 3.8 dB SDRi after 3 s cold, 6.9 warm; IVA 7.1).
-    private let warmupFrames: Int
+    /// 3.8 dB SDRi after 3 s cold, 6.9 warm; IVA 7.1). A switch from IVA restarts the model
+    /// through the same warm-up.
+    private var warmupFrames: Int
     /// Multiplicative activation steps on a new frame and on a re-sweep of a known one.
     private let freshSteps = 4
     private let resweepSteps = 1
 
-    init(density: SourceDensity, sources: Int, bins: Int, bases: Int, historySlots: Int, forgetting: Double) {
+    init(density: SourceDensity, envelope: SpectralEnvelope<T>, bases: Int, historySlots: Int, forgetting: Double) {
         self.density = density
-        self.sources = sources
-        self.bins = bins
+        self.envelope = envelope
+        sources = envelope.sources
+        bins = envelope.bins
         self.bases = bases
         self.forgetting = T(forgetting)
-        warmupFrames = Int((2 / (1 - forgetting)).rounded())
+        warmupFrames = Self.warmupFrames(forgetting: forgetting)
         slots = historySlots
         basis = EngineBuffer(sources * bases * bins)
         activation = EngineBuffer(historySlots * sources * bases)
@@ -53,7 +58,6 @@ final class LowRankVarianceModel<T: EngineScalar>: SourceStructureModel {
         pastNumerator = EngineBuffer(sources * bases * bins)
         pastDenominator = EngineBuffer(sources * bases * bins)
         variance = EngineBuffer(bins)
-        envelope = SpectralEnvelope(sources: sources, bins: bins)
         envelopeValues = EngineBuffer(bins)
         numerator = EngineBuffer(bases * bins)
         denominator = EngineBuffer(bases * bins)
@@ -80,9 +84,29 @@ final class LowRankVarianceModel<T: EngineScalar>: SourceStructureModel {
         slotPower.zero()
         pastNumerator.zero()
         pastDenominator.zero()
-        envelope.reset()
         lastSlot = -1
         framesSeen = 0
+    }
+
+    /// The statistics already gathered keep their weights; only what comes next forgets at α.
+    func setForgetting(_ alpha: Double) {
+        forgetting = T(alpha)
+        warmupFrames = Self.warmupFrames(forgetting: alpha)
+    }
+
+    private static func warmupFrames(forgetting alpha: Double) -> Int {
+        Int((2 / (1 - alpha)).rounded())
+    }
+
+    /// The variance, envelope values and update statistics are per-call scratch.
+    func transferState(_ transfer: inout StateTransfer<T>) {
+        transfer.buffer(basis)
+        transfer.buffer(activation)
+        transfer.buffer(slotPower)
+        transfer.buffer(pastNumerator)
+        transfer.buffer(pastDenominator)
+        transfer.integer(&lastSlot, in: -1...(slots - 1))
+        transfer.counter(&framesSeen)
     }
 
     func computeWeights(power: UnsafePointer<T>, slot: Int, fresh: Bool, weights: UnsafeMutablePointer<T>) {
@@ -102,7 +126,9 @@ final class LowRankVarianceModel<T: EngineScalar>: SourceStructureModel {
             }
             mean /= T(bins)
             let h = activation.pointer + (slot &* sources &+ k) &* bases
-            if fresh { initialiseActivation(h, source: k, mean: mean) }
+            // Seeded activations are positive; zero marks a frame that was already in the
+            // history when the model was (re)started, e.g. by a live switch from IVA.
+            if fresh || h[0] == 0 { initialiseActivation(h, source: k, mean: mean) }
             for _ in 0..<(fresh ? freshSteps : resweepSteps) {
                 updateActivation(h, source: k, power: p, mean: mean)
             }

@@ -6,32 +6,46 @@
 /// IP/ISS update of W) → demixing of the new frame, projection back, ISTFT. Everything is
 /// allocated in `init`; `process` neither allocates nor locks, so it is safe on a real-time thread.
 /// One instance is used from one thread at a time.
+///
+/// The control plane changes the live parameters with `apply` (OnlineSeparator+LiveChanges.swift)
+/// and saves and restores the learnt state with `copyState`/`loadState`
+/// (OnlineSeparator+State.swift); both run on the processing thread between two `process` calls.
 public final class OnlineSeparator<T: EngineScalar> {
-    public let configuration: SeparatorConfiguration
+    /// The settings in force: `apply` and `loadState` change its live fields, never its shape.
+    public internal(set) var configuration: SeparatorConfiguration
     public let channels: Int
     public let sources: Int
     public let hop: Int
     public let bins: Int
-    public private(set) var statistics = SeparatorStatistics()
+    public internal(set) var statistics = SeparatorStatistics()
 
-    private let analyzer: STFTAnalyzer<T>
-    private let synthesizer: STFTSynthesizer<T>
-    private let history: FrameHistory<T>
-    private let covariances: WeightedCovariances<T>
-    private let demixing: DemixingMatrices<T>
-    private let update: DemixingUpdate<T>
-    private let model: SourceModel<T>
-    private let forgetting: T
-    private let loading: T
+    let analyzer: STFTAnalyzer<T>
+    let synthesizer: STFTSynthesizer<T>
+    let history: FrameHistory<T>
+    let covariances: WeightedCovariances<T>
+    let demixing: DemixingMatrices<T>
+    let update: DemixingUpdate<T>
+    /// Each source's average spectrum, which both structure models whiten by.
+    let envelope: SpectralEnvelope<T>
+    /// Both structure models exist whatever the algorithm, so that `apply` can switch between
+    /// IVA and ILRMA without allocating; `model` is the one in use.
+    let spherical: SphericalVarianceModel<T>
+    let lowRank: LowRankVarianceModel<T>
+    var model: SourceModel<T>
     /// α^i for i = 0…R: the coefficient of a history frame of age i.
-    private let forgettingPowers: EngineBuffer<T>
+    let forgettingPowers: EngineBuffer<T>
     private let input: EngineBuffer<T>
     private let frameRe: EngineBuffer<T>, frameIm: EngineBuffer<T>
-    private let outRe: EngineBuffer<T>, outIm: EngineBuffer<T>
-    private let power: EngineBuffer<T>
-    /// φ of every history slot, `(slot * K + k) * F + f`.
-    private let weights: EngineBuffer<T>
-    private var framesSinceUpdate = 0
+    let outRe: EngineBuffer<T>, outIm: EngineBuffer<T>
+    let power: EngineBuffer<T>
+    /// Σ c φ under the new and the old density, planar K×F, when `apply` changes the density.
+    let newWeightSums: EngineBuffer<T>, oldWeightSums: EngineBuffer<T>
+    /// φ of every history slot, `(slot * K + k) * F + f`: state, since a retiring slot joins the
+    /// covariances' past with its last weights.
+    let weights: EngineBuffer<T>
+    var framesSinceUpdate = 0
+    /// Scalars and integers in a `SeparatorState` of this engine (a measuring `transferState`).
+    private(set) var stateSize = (scalars: 0, integers: 0)
 
     public init(configuration: SeparatorConfiguration) throws(SeparatorConfigurationError) {
         try configuration.validate()
@@ -51,24 +65,23 @@ public final class OnlineSeparator<T: EngineScalar> {
         covariances = WeightedCovariances(sources: sources, channels: channels, bins: bins)
         demixing = DemixingMatrices(channels: channels, bins: bins)
         update = DemixingUpdate(channels: channels, bins: bins)
+        envelope = SpectralEnvelope(sources: sources, bins: bins)
         let density = SourceDensity(configuration.model)
-        switch configuration.algorithm {
-        case .iva:
-            model = .spherical(SphericalVarianceModel(density: density, sources: sources, bins: bins))
-        case .ilrma:
-            model = .lowRank(LowRankVarianceModel(
-                density: density, sources: sources, bins: bins, bases: configuration.nmfBases,
-                historySlots: R, forgetting: configuration.forgetting))
-        }
-        forgetting = T(configuration.forgetting)
-        loading = T(configuration.loading)
+        spherical = SphericalVarianceModel(density: density, envelope: envelope)
+        lowRank = LowRankVarianceModel(density: density, envelope: envelope, bases: configuration.nmfBases,
+                                       historySlots: R, forgetting: configuration.forgetting)
+        model = .spherical(spherical)
         forgettingPowers = EngineBuffer(R + 1)
-        for i in 0...R { forgettingPowers.pointer[i] = T(Double.pow(configuration.forgetting, Double(i))) }
         input = EngineBuffer(hop * channels)
         frameRe = EngineBuffer(channels * bins); frameIm = EngineBuffer(channels * bins)
         outRe = EngineBuffer(channels * bins); outIm = EngineBuffer(channels * bins)
         power = EngineBuffer(sources * bins)
+        newWeightSums = EngineBuffer(sources * bins); oldWeightSums = EngineBuffer(sources * bins)
         weights = EngineBuffer(R * sources * bins)
+        adoptLiveParameters(of: configuration)
+        var measure = StateTransfer<T>.measuring
+        transferState(&measure)
+        stateSize = (measure.scalarCount, measure.integerCount)
     }
 
     /// Delay from an input sample to the output sample it becomes.
@@ -117,14 +130,17 @@ public final class OnlineSeparator<T: EngineScalar> {
         demixing.scale(re: outRe, im: outIm)
     }
 
-    /// Forgets everything learnt: identity demixing, empty statistics, fresh STFT state.
+    /// Forgets everything learnt: identity demixing, empty statistics, fresh STFT state. Live
+    /// parameters set by `apply` stay.
     public func reset() {
         analyzer.reset()
         synthesizer.reset()
         history.reset()
         covariances.reset()
         demixing.reset()
-        model.reset()
+        envelope.reset()
+        spherical.reset()
+        lowRank.reset()
         weights.zero()
         update.resetCounters()
         framesSinceUpdate = 0
@@ -134,7 +150,7 @@ public final class OnlineSeparator<T: EngineScalar> {
     private func ingestFrame() {
         let retiring = history.retiringSlot
         let coefficient = forgettingPowers.pointer[configuration.history]
-        covariances.advance(forgetting: forgetting, retiring: retiring, coefficient: coefficient,
+        covariances.advance(forgetting: forgettingPowers.pointer[1], retiring: retiring, coefficient: coefficient,
                             weights: weights.pointer, history: history)
         model.advance(retiring: retiring, coefficient: coefficient)
         history.push(re: frameRe.pointer, im: frameIm.pointer)
@@ -155,7 +171,8 @@ public final class OnlineSeparator<T: EngineScalar> {
                 history.fresh[slot] = false
             }
             model.finishSweep(historySlots: history.order, slotCount: history.count, coefficients: forgettingPowers.pointer)
-            covariances.rebuild(history: history, weights: weights.pointer, coefficients: forgettingPowers.pointer, loading: loading)
+            covariances.rebuild(history: history, weights: weights.pointer, coefficients: forgettingPowers.pointer,
+                                loading: T(configuration.loading))
             update.sweep(rule: configuration.updateRule, demixing: demixing, covariances: covariances)
         }
         demixing.updateScales(reference: configuration.referenceMic)

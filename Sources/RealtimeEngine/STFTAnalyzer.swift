@@ -73,6 +73,11 @@ public final class STFTAnalyzer<T: EngineScalar> {
         history.update(repeating: 0, count: channels * frameLength)
     }
 
+    /// The signal history is the analyzer's only state; the windowed frame is scratch.
+    func transferState(_ transfer: inout StateTransfer<T>) {
+        transfer.scalars(history, count: channels * frameLength)
+    }
+
     /// Consumes `hop` interleaved frames (`input[i * channels + c]` is channel `c` of frame
     /// `i`) and writes the spectrum of the latest `frameLength` samples of each channel to
     /// `re[c * bins + f]` and `im[c * bins + f]`.

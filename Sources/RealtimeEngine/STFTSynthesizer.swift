@@ -68,6 +68,11 @@ public final class STFTSynthesizer<T: EngineScalar> {
         pending.update(repeating: 0, count: channels * (frameLength - hop))
     }
 
+    /// The overlap tail is the synthesizer's only state; the inverse-transformed frame is scratch.
+    func transferState(_ transfer: inout StateTransfer<T>) {
+        transfer.scalars(pending, count: channels * (frameLength - hop))
+    }
+
     /// Adds one spectrum frame (`re[c * bins + f]`, `im[c * bins + f]`) and writes the `hop`
     /// output frames it completes, interleaved (`output[i * channels + c]`).
     ///

@@ -1,14 +1,14 @@
 /// Everything that shapes one online separator, as a value: the daemon keeps one per engine, the
 /// control plane edits copies, and `validate()` is the single place where limits are enforced.
-public struct SeparatorConfiguration: Sendable, Equatable {
+public struct SeparatorConfiguration: Sendable, Equatable, BitwiseCopyable {
     /// IVA models each source with one spherical density over all bins; ILRMA adds a low-rank
     /// (NMF) model of each source's power spectrogram, which suits music with repeated notes.
-    public enum Algorithm: String, Sendable, CaseIterable {
+    public enum Algorithm: String, Sendable, CaseIterable, BitwiseCopyable {
         case iva, ilrma
     }
 
     /// How the demixing matrix follows the weighted covariances each sweep.
-    public enum UpdateRule: String, Sendable, CaseIterable {
+    public enum UpdateRule: String, Sendable, CaseIterable, BitwiseCopyable {
         /// Iterative projection: one M×M solve per source and bin.
         case ip
         /// Iterative source steering: rank-one steps, no matrix inversion.

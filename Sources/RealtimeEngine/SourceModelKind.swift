@@ -1,6 +1,6 @@
 /// The density assumed for each separated source, as configuration: names and shapes that a
 /// user writes (`laplace`, `ggd:0.5`, `t:2`, `gauss`) and the engine turns into a `SourceModel`.
-public enum SourceModelKind: Sendable, Equatable, CustomStringConvertible {
+public enum SourceModelKind: Sendable, Equatable, CustomStringConvertible, BitwiseCopyable {
     /// Spherical Laplace: weight ∝ 1/‖y‖, the classic IVA contrast.
     case laplace
     /// Generalised Gaussian with shape β (β = 1 Laplace, β = 2 Gaussian; β < 1 is sparser).

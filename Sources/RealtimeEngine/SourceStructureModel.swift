@@ -4,7 +4,8 @@
 /// for weights of any frame still in its re-iterated history (`slot`) and tells the model when a
 /// frame leaves the history, so long-term statistics are accumulated once per frame with
 /// forgetting instead of refitting the past. New structures (harmonic, sparse, DNN) plug in by
-/// conforming and adding a case to `SourceModel`.
+/// conforming, adding a case to `SourceModel`, and an instance to `OnlineSeparator` (which keeps
+/// every structure allocated, so that `apply` can switch between them live).
 protocol SourceStructureModel: AnyObject {
     associatedtype Scalar: EngineScalar
 
@@ -20,6 +21,7 @@ protocol SourceStructureModel: AnyObject {
     /// leaving the history (if any) is folded in with weight `coefficient` relative to the newest.
     func advance(retiring slot: Int?, coefficient: Scalar)
 
+    /// Forgets what the model learnt (not the shared `SpectralEnvelope`, which the separator owns).
     func reset()
 }
 
@@ -53,10 +55,4 @@ enum SourceModel<T: EngineScalar> {
         }
     }
 
-    func reset() {
-        switch self {
-        case .spherical(let model): model.reset()
-        case .lowRank(let model): model.reset()
-        }
-    }
 }

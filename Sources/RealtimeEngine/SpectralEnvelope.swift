@@ -25,6 +25,11 @@ final class SpectralEnvelope<T: EngineScalar> {
         frames = 0
     }
 
+    func transferState(_ transfer: inout StateTransfer<T>) {
+        transfer.buffer(mean)
+        transfer.counter(&frames)
+    }
+
     /// Starts a new frame: the next `observe` calls average it in.
     func beginFrame() {
         frames &+= 1

@@ -8,17 +8,20 @@
 /// source*, not bins that are merely loud.
 final class SphericalVarianceModel<T: EngineScalar>: SourceStructureModel {
     typealias Scalar = T
-    let density: SourceDensity
+    /// Changed live by `OnlineSeparator.apply`: the model keeps no statistics that depend on it.
+    var density: SourceDensity
     let sources: Int
     let bins: Int
+    /// Shared with the low-rank model (see `OnlineSeparator`), so either can take over from the
+    /// other without relearning each source's spectrum.
     private let envelope: SpectralEnvelope<T>
     private let variance: EngineBuffer<T>
 
-    init(density: SourceDensity, sources: Int, bins: Int) {
+    init(density: SourceDensity, envelope: SpectralEnvelope<T>) {
         self.density = density
-        self.sources = sources
-        self.bins = bins
-        envelope = SpectralEnvelope(sources: sources, bins: bins)
+        self.envelope = envelope
+        sources = envelope.sources
+        bins = envelope.bins
         variance = EngineBuffer(bins)
     }
 
@@ -41,7 +44,6 @@ final class SphericalVarianceModel<T: EngineScalar>: SourceStructureModel {
 
     func advance(retiring slot: Int?, coefficient: T) {}
 
-    func reset() {
-        envelope.reset()
-    }
+    /// Nothing to forget: the envelope belongs to the separator, which resets it.
+    func reset() {}
 }

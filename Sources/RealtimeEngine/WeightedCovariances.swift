@@ -75,6 +75,37 @@ final class WeightedCovariances<T: EngineScalar> {
         totalWeight = 0
     }
 
+    /// Multiplies source k's past in bin f by `factors[k * F + f]`: re-expresses statistics
+    /// gathered under one source density in the weight scale of another (see
+    /// `OnlineSeparator.apply`).
+    func rescalePast(by factors: UnsafePointer<T>) {
+        let K = sources, P = pairs, F = bins, B = blockBins
+        let pr = pastRe.pointer, pi = pastIm.pointer
+        var start = 0
+        while start < F {
+            let n = Swift.min(B, F &- start)
+            for k in 0..<K {
+                let factor = factors + (k &* F &+ start)
+                for pair in 0..<P {
+                    let offset = ((start / B &* K &+ k) &* P &+ pair) &* B
+                    for f in 0..<n {
+                        pr[offset &+ f] *= factor[f]
+                        pi[offset &+ f] *= factor[f]
+                    }
+                }
+            }
+            start &+= B
+        }
+    }
+
+    /// V itself is rebuilt from the past and the history before every sweep that reads it, so
+    /// only the past and its normaliser are state.
+    func transferState(_ transfer: inout StateTransfer<T>) {
+        transfer.buffer(pastRe)
+        transfer.buffer(pastIm)
+        transfer.scalar(&totalWeight)
+    }
+
     /// A new frame arrived: the past decays and the retiring slot joins it with its last weights.
     func advance(forgetting alpha: T, retiring slot: Int?, coefficient: T, weights: UnsafePointer<T>, history: FrameHistory<T>) {
         totalWeight = alpha * totalWeight + 1

@@ -8,9 +8,11 @@ struct BSSD: ParsableCommand {
         abstract: "Real-time blind source separation for microphone arrays.",
         discussion: """
             bssd separates what a 2–8 microphone array hears into one signal per source with online \
-            auxiliary-function IVA / ILRMA. `bssd separate` runs the streaming engine over a WAV file; \
-            `bssd bench` measures its speed.
+            auxiliary-function IVA / ILRMA. `bssd run`, the default subcommand, is the live daemon: \
+            `bssd --config FILE` runs it from a config file and `bssd --config FILE --check` checks one. \
+            `bssd separate` runs the streaming engine over a WAV file; `bssd bench` measures its speed.
             """,
-        subcommands: [SeparateCommand.self, BenchCommand.self, RunCommand.self]
+        subcommands: [SeparateCommand.self, BenchCommand.self, RunCommand.self],
+        defaultSubcommand: RunCommand.self
     )
 }

@@ -2,62 +2,70 @@ import ArgumentParser
 import RealtimeEngine
 
 /// The engine's parameters as command-line options, shared by every subcommand that runs the
-/// engine; defaults are the engine's own (`SeparatorConfiguration`), so they are written once.
+/// engine. Each is optional so that only the options actually given change a configuration that
+/// came from elsewhere (`bssd run --config`); the defaults shown are the engine's own
+/// (`SeparatorConfiguration`), written once.
 struct EngineOptions: ParsableArguments {
     private static let defaults = SeparatorConfiguration(channels: 2)
 
-    @Option(help: "Separation algorithm: iva (one density per source) or ilrma (adds a low-rank NMF spectrogram model).")
-    var algorithm: SeparatorConfiguration.Algorithm = defaults.algorithm
+    @Option(help: "Separation algorithm: iva (one density per source) or ilrma (adds a low-rank NMF spectrogram model). (default: \(defaults.algorithm.rawValue))")
+    var algorithm: SeparatorConfiguration.Algorithm?
 
-    @Option(name: .customLong("update"), help: "Demixing update rule: ip (iterative projection) or iss (iterative source steering).")
-    var updateRule: SeparatorConfiguration.UpdateRule = defaults.updateRule
+    @Option(name: .customLong("update"), help: "Demixing update rule: ip (iterative projection) or iss (iterative source steering). (default: \(defaults.updateRule.rawValue))")
+    var updateRule: SeparatorConfiguration.UpdateRule?
 
-    @Option(help: "Source density: \(SourceModelKind.spellings).")
-    var model: SourceModelKind = defaults.model
+    @Option(help: "Source density: \(SourceModelKind.spellings). (default: \(defaults.model))")
+    var model: SourceModelKind?
 
-    @Option(help: "STFT frame length in samples (256…8192, power of two); longer separates reverberant rooms better but adds latency.")
-    var frame: Int = defaults.frameLength
+    @Option(help: "STFT frame length in samples (256…8192, power of two); longer separates reverberant rooms better but adds latency. (default: \(defaults.frameLength))")
+    var frame: Int?
 
     @Option(help: "STFT hop in samples: frame/2, frame/4 or frame/8 (default frame/4).")
     var hop: Int?
 
-    @Option(help: "Forgetting factor per hop (0 < α < 1); the memory is about hop/(1−α) samples.")
-    var alpha: Double = defaults.forgetting
+    @Option(help: "Forgetting factor per hop (0 < α < 1); the memory is about hop/(1−α) samples. (default: \(defaults.forgetting))")
+    var alpha: Double?
 
-    @Option(help: "Sweeps over all sources per update.")
-    var iterations: Int = defaults.iterations
+    @Option(help: "Sweeps over all sources per update. (default: \(defaults.iterations))")
+    var iterations: Int?
 
-    @Option(help: "Frames of history re-weighted at every update (1 = textbook online recursion).")
-    var history: Int = defaults.history
+    @Option(help: "Frames of history re-weighted at every update (1 = textbook online recursion). (default: \(defaults.history))")
+    var history: Int?
 
-    @Option(help: "Frames between updates (block-online).")
-    var block: Int = defaults.block
+    @Option(help: "Frames between updates (block-online). (default: \(defaults.block))")
+    var block: Int?
 
-    @Option(help: "NMF bases per source (ilrma).")
-    var bases: Int = defaults.nmfBases
+    @Option(help: "NMF bases per source (ilrma). (default: \(defaults.nmfBases))")
+    var bases: Int?
 
-    @Option(name: .customLong("reference-mic"), help: "Microphone whose image of each source the outputs reproduce.")
-    var referenceMic: Int = defaults.referenceMic
+    @Option(name: .customLong("reference-mic"), help: "Microphone whose image of each source the outputs reproduce. (default: \(defaults.referenceMic))")
+    var referenceMic: Int?
 
-    @Option(help: "Diagonal loading of the weighted covariances, relative to their mean diagonal.")
-    var loading: Double = defaults.loading
+    @Option(help: "Diagonal loading of the weighted covariances, relative to their mean diagonal. (default: \(defaults.loading))")
+    var loading: Double?
 
-    /// The configuration for `channels` microphones and `sources` outputs.
+    /// The defaults for `channels` microphones and `sources` outputs, with the options given.
     func configuration(channels: Int, sources: Int? = nil) -> SeparatorConfiguration {
         var configuration = SeparatorConfiguration(channels: channels, sources: sources)
-        configuration.algorithm = algorithm
-        configuration.updateRule = updateRule
-        configuration.model = model
-        configuration.frameLength = frame
-        configuration.hop = hop ?? frame / 4
-        configuration.forgetting = alpha
-        configuration.iterations = iterations
-        configuration.history = history
-        configuration.block = block
-        configuration.nmfBases = bases
-        configuration.referenceMic = referenceMic
-        configuration.loading = loading
+        apply(to: &configuration)
         return configuration
+    }
+
+    /// Overrides the settings whose option was given. A new --frame without --hop brings the hop
+    /// to frame/4, as it would be without a base configuration.
+    func apply(to configuration: inout SeparatorConfiguration) {
+        if let algorithm { configuration.algorithm = algorithm }
+        if let updateRule { configuration.updateRule = updateRule }
+        if let model { configuration.model = model }
+        if let frame { configuration.frameLength = frame }
+        if let hop = hop ?? frame.map({ $0 / 4 }) { configuration.hop = hop }
+        if let alpha { configuration.forgetting = alpha }
+        if let iterations { configuration.iterations = iterations }
+        if let history { configuration.history = history }
+        if let block { configuration.block = block }
+        if let bases { configuration.nmfBases = bases }
+        if let referenceMic { configuration.referenceMic = referenceMic }
+        if let loading { configuration.loading = loading }
     }
 }
 

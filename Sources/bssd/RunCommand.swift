@@ -5,11 +5,6 @@ import Foundation
 import RealtimeEngine
 import Synchronization
 
-/// The signal that asked the run to stop (0 until one arrives). Written by the signal handler:
-/// an atomic store is async-signal-safe; touched once on the main thread before the handlers are
-/// installed, so its lazy initialisation never runs inside a handler.
-private let stopSignal = Atomic<Int32>(0)
-
 /// `bssd run`: the live daemon, capture → separation → playback, in the foreground.
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -20,35 +15,45 @@ struct RunCommand: ParsableCommand {
             channel per source to --playback, on three threads (capture, processing, playback) joined by \
             lock-free rings. SIGINT or SIGTERM stops it: the captured audio is processed and played out, a \
             one-line summary is printed and bssd exits 0 (a second signal kills it). With unclocked PCMs \
-            (null, file) use --freewheel: in real-time pacing they spin, at SCHED_FIFO priority too. Exit codes: 64 bad option, 66 unreadable \
-            --asoundrc, 69 device missing or failing, 77 permission denied, 78 invalid setting.
+            (null, file) use --freewheel: in real-time pacing they spin, at SCHED_FIFO priority too. \
+            --config FILE reads the settings from a TOML file (config/bssd.toml documents every key); options \
+            given on the command line override the file's keys. --check validates without opening a device. \
+            Exit codes: 64 bad option, 66 unreadable --config or --asoundrc, 69 device missing or failing, \
+            77 permission denied, 78 invalid setting.
             Example: bssd run --capture plughw:CARD=Array --playback default --channels 4 --period 256
+            or: bssd --config /etc/bssd/bssd.toml --check
             """
     )
 
-    @Option(help: "Capture PCM (e.g. hw:1, plughw:CARD=Array,DEV=0, or a name from --asoundrc).")
-    var capture: String
+    @Option(help: "A config file (TOML, see config/bssd.toml); the options below override its keys one by one.")
+    var config: String?
 
-    @Option(help: "Playback PCM.")
-    var playback: String
+    @Flag(help: "Check the configuration (file, keys, values, cross-checks) without opening a device: print a summary and exit 0, or the problem and exit 78.")
+    var check = false
 
-    @Option(help: "Sample rate in Hz, for both devices and the engine (granted exactly or refused).")
-    var rate: Int = 16000
+    @Option(help: "Capture PCM (e.g. hw:1, plughw:CARD=Array,DEV=0, or a name from --asoundrc); required without --config.")
+    var capture: String?
 
-    @Option(help: "Microphones to capture (M); also the number of separated sources.")
-    var channels: Int = 2
+    @Option(help: "Playback PCM; required without --config.")
+    var playback: String?
+
+    @Option(help: "Sample rate in Hz, for both devices and the engine (granted exactly or refused). (default: \(defaults.sampleRate))")
+    var rate: Int?
+
+    @Option(help: "Microphones to capture (M); also the number of separated sources. (default: \(defaults.captureChannels))")
+    var channels: Int?
 
     @Option(name: .customLong("playback-channels"), help: "Channels to open for playback (default: one per source; extra ones are silent).")
     var playbackChannels: Int?
 
-    @Option(help: "Frames per ALSA period.")
-    var period: Int = 256
+    @Option(help: "Frames per ALSA period. (default: \(defaults.periodFrames))")
+    var period: Int?
 
-    @Option(help: "Periods per ALSA buffer.")
-    var periods: Int = 3
+    @Option(help: "Periods per ALSA buffer. (default: \(defaults.periods))")
+    var periods: Int?
 
-    @Option(help: "Periods of silence queued before playback starts: the margin for processing jitter.")
-    var prefill: Int = 1
+    @Option(help: "Periods of silence queued before playback starts: the margin for processing jitter. (default: \(defaults.playbackPrefillPeriods))")
+    var prefill: Int?
 
     @Option(help: "A file of ALSA definitions (asoundrc syntax) loaded for these two devices only.")
     var asoundrc: String?
@@ -56,90 +61,122 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Stop by itself after capturing this many seconds.")
     var duration: Double?
 
-    @Option(help: "What to play when separation is late: silence or bypass (the reference microphone).")
-    var fallback: DaemonConfiguration.LateFallback = .silence
+    @Option(help: "What to play when separation is late: silence or bypass (the reference microphone). (default: \(defaults.lateFallback.rawValue))")
+    var fallback: DaemonConfiguration.LateFallback?
 
-    @Option(name: .customLong("rt-priority"), help: "SCHED_FIFO priority of the audio threads (1–99); 0 leaves them at normal priority.")
-    var realtimePriority: Int = 70
+    @Option(name: .customLong("rt-priority"), help: "SCHED_FIFO priority of the audio threads (1–99); 0 leaves them at normal priority. (default: \(defaults.realtimePriority ?? 0))")
+    var realtimePriority: Int?
 
-    @Flag(name: .customLong("no-mlock"), help: "Do not lock bssd's memory (mlockall).")
-    var noMemoryLock = false
+    @Flag(inversion: .prefixedNo, help: "Lock bssd's memory (mlockall); on unless the config file says otherwise.")
+    var mlock: Bool?
 
-    @Flag(help: "Never drop or substitute audio: threads wait for each other (for clockless PCMs such as ALSA's file plugin).")
-    var freewheel = false
+    @Flag(inversion: .prefixedNo, help: "Never drop or substitute audio: threads wait for each other (for clockless PCMs such as ALSA's file plugin).")
+    var freewheel: Bool?
+
+    @Flag(name: .customLong("test-stall-signal"), help: .hidden)
+    var testStallSignal = false
 
     @OptionGroup(title: "Engine")
     var engine: EngineOptions
 
-    func run() throws {
-        var definitions: String?
-        if let asoundrc {
-            do { definitions = try String(contentsOfFile: asoundrc, encoding: .utf8) } catch {
-                Self.log("bssd run: cannot read --asoundrc \(asoundrc): \(error.localizedDescription)")
-                throw ExitCode(66)
-            }
-        }
-        let configuration = DaemonConfiguration(
-            captureDevice: capture, playbackDevice: playback, sampleRate: rate,
-            engine: engine.configuration(channels: channels), playbackChannels: playbackChannels,
-            periodFrames: period, periods: periods, playbackPrefillPeriods: prefill, alsaDefinitions: definitions,
-            duration: duration, lateFallback: fallback, pacing: freewheel ? .freewheel : .realtime,
-            realtimePriority: realtimePriority > 0 ? realtimePriority : nil, lockMemory: !noMemoryLock)
+    private static let defaults = DaemonConfigurationFile.defaults
 
+    func validate() throws {
+        if config == nil, capture == nil || playback == nil {
+            throw ValidationError("--capture and --playback are required without --config.")
+        }
+    }
+
+    func run() throws {
+        let configuration = try effectiveConfiguration()
+        if check {
+            do { try configuration.check() } catch {
+                Self.log("bssd run: \(error)")
+                throw ExitCode(78)
+            }
+            print("\(config ?? "command line"): OK: \(configuration.summary)")
+            return
+        }
         // alsa-lib would print its own terse line for every failed open; the ALSAError says more.
         ALSALibraryMessages.silence()
-        let pipeline: SeparationPipeline
+        let environment = ProcessInfo.processInfo.environment
+        let log = DaemonLog(level: configuration.log.level, environment: environment)
+        let notifier: SystemdNotifier?
+        do { notifier = try SystemdNotifier(environment: environment) } catch {
+            log.warning("Ignoring systemd's notification settings: \(error)")
+            notifier = nil
+        }
+        let daemon: Daemon
         do {
-            pipeline = try SeparationPipeline(configuration: configuration)
+            daemon = try Daemon(
+                configuration: configuration, log: log,
+                loader: config.map { path in
+                    let overrides = self
+                    return { () throws in try overrides.fileConfiguration(path) }
+                },
+                environment: environment, notifier: notifier)
+        } catch {
+            log.error("\(error)")
+            throw ExitCode(error.exitCode)
+        }
+        DaemonSignals.install(stall: testStallSignal)
+        let totals: DaemonTotals
+        do {
+            totals = try daemon.run(onTick: { DaemonSignals.forward(to: daemon) })
+        } catch {
+            log.error("\(error)")
+            throw ExitCode(error.exitCode)
+        }
+        log.notice(daemon.summary(totals))
+    }
+
+    /// The config file's configuration (or the defaults), with every option that was given
+    /// applied over it.
+    private func effectiveConfiguration() throws -> DaemonConfiguration {
+        do throws(ConfigFileError) {
+            if let config { return try fileConfiguration(config) }
+            var configuration = Self.defaults
+            try applyOptions(to: &configuration)
+            return configuration
         } catch {
             Self.log("bssd run: \(error)")
             throw ExitCode(error.exitCode)
         }
-        let c = pipeline.captureParameters, p = pipeline.playbackParameters
-        Self.log("bssd run: capture '\(capture)' \(c.channels) ch \(c.format) \(c.sampleRate) Hz, period \(c.periodFrames) × \(c.periods); "
-            + "playback '\(playback)' \(p.channels) ch \(p.format), period \(p.periodFrames) × \(p.periods), prefill \(p.prefillFrames); "
-            + "engine \(configuration.engine.algorithm.rawValue)-\(configuration.engine.updateRule.rawValue) frame "
-            + "\(configuration.engine.frameLength) hop \(pipeline.hop); latency ≥ "
-            + String(format: "%.1f ms", Double(pipeline.engineLatency + pipeline.hop + p.prefillFrames) * 1000 / Double(rate)))
+    }
 
-        _ = stopSignal.load(ordering: .relaxed)
-        signal(SIGINT) { stopSignal.store($0, ordering: .relaxed) }
-        signal(SIGTERM) { stopSignal.store($0, ordering: .relaxed) }
+    /// `path` loaded, with the options given on the command line over it: at start and again at
+    /// every reload, so command-line overrides survive a SIGHUP.
+    private func fileConfiguration(_ path: String) throws(ConfigFileError) -> DaemonConfiguration {
+        var configuration = try DaemonConfigurationFile.load(path: path)
+        try applyOptions(to: &configuration)
+        return configuration
+    }
 
-        let warnings: [String]
-        do { warnings = try pipeline.start() } catch {
-            Self.log("bssd run: \(error)")
-            throw ExitCode(error.exitCode)
+    /// Overrides the settings whose option was given, and only those: a file reloaded later
+    /// keeps the same overrides.
+    private func applyOptions(to configuration: inout DaemonConfiguration) throws(ConfigFileError) {
+        if let capture { configuration.captureDevice = capture }
+        if let playback { configuration.playbackDevice = playback }
+        if let rate { configuration.sampleRate = rate }
+        if let channels {
+            configuration.engine.channels = channels
+            configuration.engine.sources = channels
         }
-        for warning in warnings { Self.log("bssd run: warning: \(warning)") }
-
-        var stopping = false
-        while !pipeline.isFinished {
-            if !stopping, stopSignal.load(ordering: .relaxed) != 0 {
-                stopping = true
-                pipeline.stop()
-                // A second Ctrl-C kills at once, should draining ever hang.
-                signal(SIGINT, SIG_DFL)
-                signal(SIGTERM, SIG_DFL)
+        engine.apply(to: &configuration.engine)
+        if let playbackChannels { configuration.playbackChannels = playbackChannels }
+        if let period { configuration.periodFrames = period }
+        if let periods { configuration.periods = periods }
+        if let prefill { configuration.playbackPrefillPeriods = prefill }
+        if let asoundrc {
+            do { configuration.alsaDefinitions = try TextFile.read(asoundrc) } catch {
+                throw ConfigFileError(path: asoundrc, reason: .unreadable(reason: "--asoundrc: \(error)"))
             }
-            usleep(50_000)
         }
-        pipeline.wait()
-
-        let s = pipeline.status.snapshot()
-        let budget = Double(pipeline.hop) * 1000 / Double(rate)
-        var summary = "bssd run: \(s.capturedFrames) frames captured, \(s.processedFrames) processed, \(s.playedFrames) played; "
-            + "xruns capture \(s.captureXruns) playback \(s.playbackXruns); late blocks \(s.lateBlocks); "
-            + String(format: "block time max %.2f ms of %.2f ms budget; ", Double(s.maxBlockNanoseconds) / 1e6, budget)
-            + "audio-thread allocations \(s.audioThreadAllocations)"
-        if s.captureOverrunFrames > 0 { summary += "; \(s.captureOverrunFrames) captured frames dropped (capture ring full)" }
-        if s.resyncFrames > 0 { summary += "; \(s.resyncFrames) separated frames skipped to recover the latency after late blocks" }
-        if s.outputOverrunFrames > 0 { summary += "; \(s.outputOverrunFrames) separated frames dropped (output ring full)" }
-        Self.log(summary)
-        if s.deviceFailed {
-            for error in s.errors { Self.log("bssd run: \(error)") }
-            throw ExitCode(69)
-        }
+        if let duration { configuration.duration = duration }
+        if let fallback { configuration.lateFallback = fallback }
+        if let realtimePriority { configuration.realtimePriority = realtimePriority > 0 ? realtimePriority : nil }
+        if let mlock { configuration.lockMemory = mlock }
+        if let freewheel { configuration.pacing = freewheel ? .freewheel : .realtime }
     }
 
     private static func log(_ line: String) {
@@ -148,6 +185,11 @@ struct RunCommand: ParsableCommand {
 }
 
 extension DaemonConfiguration.LateFallback: ExpressibleByArgument {}
+
+extension ConfigFileError {
+    /// sysexits: 66 a file that cannot be read, 78 one that says something wrong.
+    var exitCode: Int32 { isUnreadable ? 66 : 78 }
+}
 
 extension PipelineError {
     /// sysexits: 78 a setting, 77 permission, 69 a device missing, busy or failing.
@@ -161,6 +203,18 @@ extension PipelineError {
             default: 69
             }
         case .thread: 71
+        }
+    }
+}
+
+extension DaemonError {
+    /// sysexits as for the pipeline; a control socket that cannot be opened is 73 (can't create)
+    /// or 77 (permission).
+    var exitCode: Int32 {
+        switch self {
+        case let .pipeline(error): error.exitCode
+        case let .controlSocket(error):
+            if case let .system(_, _, code) = error, code == EACCES || code == EPERM { 77 } else { 73 }
         }
     }
 }

@@ -1,11 +1,20 @@
 import Foundation
 import RealtimeEngine
+import TestSupport
 
 /// Measures what an online separator does to each source, exactly: while the mixture streams
 /// through the separator, every source image is passed through the very filters (demixing and
 /// projection back) that the mixture saw at that frame, and the energy each image leaves in each
 /// output gives the signal-to-interference ratio — no BSS Eval approximation involved.
+///
+/// `changes` are applied live (`OnlineSeparator.apply`) at the first hop at or after their time,
+/// so a test can measure quality right after a switch.
 struct SeparationProbe {
+    struct Change {
+        var seconds: Double
+        var configuration: SeparatorConfiguration
+    }
+
     /// energy[k][j]: energy of source j's image in output k, after `skipSeconds`.
     let energy: [[Double]]
     /// Input SIR at the reference microphone, per source, dB.
@@ -13,7 +22,8 @@ struct SeparationProbe {
     let statistics: SeparatorStatistics
 
     init<T: EngineScalar>(
-        _: T.Type, configuration: SeparatorConfiguration, scene: ConvolutiveMixture, skipSeconds: Double
+        _: T.Type, configuration: SeparatorConfiguration, scene: ConvolutiveMixture, skipSeconds: Double,
+        changes: [Change] = []
     ) throws {
         let separator = try OnlineSeparator<T>(configuration: configuration)
         let M = scene.channels, K = scene.sources, hop = configuration.hop, F = separator.bins
@@ -30,8 +40,13 @@ struct SeparationProbe {
         var outRe = [T](repeating: 0, count: K * F), outIm = outRe
         var energy = [[Double]](repeating: [Double](repeating: 0, count: K), count: K)
         let skipFrames = Int(skipSeconds * Double(scene.rate)) + separator.latency
+        var pending = changes[...]
         var t = 0
         while t + hop <= scene.frames {
+            while let change = pending.first, Double(t) >= change.seconds * Double(scene.rate) {
+                guard separator.apply(change.configuration) else { throw ProbeError.changeNeedsRestart }
+                pending.removeFirst()
+            }
             mixture.withUnsafeBufferPointer { separator.process(input: $0.baseAddress! + t * M, output: &output) }
             for j in 0..<K {
                 images[j].withUnsafeBufferPointer { analyzers[j].analyze(interleaved: $0.baseAddress! + t * M, re: &specRe, im: &specIm) }
@@ -49,7 +64,7 @@ struct SeparationProbe {
         }
         self.energy = energy
         statistics = separator.statistics
-        let reference = configuration.referenceMic
+        let reference = separator.configuration.referenceMic
         var inputEnergy = [Double](repeating: 0, count: K)
         for j in 0..<K {
             for n in skipFrames..<scene.frames {
@@ -88,6 +103,10 @@ struct SeparationProbe {
         let out = outputSIR
         return zip(out, inputSIR).map { $0 - $1 }.reduce(0, +) / Double(out.count)
     }
+}
+
+enum ProbeError: Error {
+    case changeNeedsRestart
 }
 
 private func permutations(of items: [Int]) -> [[Int]] {

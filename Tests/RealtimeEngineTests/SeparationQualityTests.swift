@@ -1,4 +1,5 @@
 import RealtimeEngine
+import TestSupport
 import Testing
 
 /// Separation quality on scenes with known source images: each test asserts a measured SIR

@@ -1,5 +1,4 @@
 import Foundation
-import TestSupport
 
 /// A deterministic test scene: K speech-like sources in a small reverberant room, recorded by M
 /// microphones, with every source's image at every microphone kept separately (so that what the
@@ -10,17 +9,17 @@ import TestSupport
 /// gives the sparse, non-stationary, cross-frequency-coherent activity that IVA models. Room
 /// responses are a direct path with a per-microphone fractional delay (the array geometry) plus
 /// exponentially decaying reflections (RT60 set by `reverberation`), each coherent across the array.
-struct ConvolutiveMixture {
-    let channels: Int
-    let sources: Int
-    let rate = 16000
-    let frames: Int
+public struct ConvolutiveMixture: Sendable {
+    public let channels: Int
+    public let sources: Int
+    public let rate = 16000
+    public let frames: Int
     /// images[k][m] = source k as heard at microphone m.
-    let images: [[[Double]]]
+    public let images: [[[Double]]]
     /// Σ_k images[k], interleaved frame by frame.
-    let mixture: [Double]
+    public let mixture: [Double]
 
-    init(channels: Int, sources: Int, seconds: Double, reverberation: Double = 0.15, seed: UInt64 = 1) {
+    public init(channels: Int, sources: Int, seconds: Double, reverberation: Double = 0.15, seed: UInt64 = 1) {
         self.channels = channels
         self.sources = sources
         frames = Int(seconds * Double(rate))
@@ -48,7 +47,7 @@ struct ConvolutiveMixture {
     }
 
     /// Interleaved M-channel image of source k.
-    func interleavedImage(_ k: Int) -> [Double] {
+    public func interleavedImage(_ k: Int) -> [Double] {
         var out = [Double](repeating: 0, count: frames * channels)
         for m in 0..<channels {
             for t in 0..<frames { out[t * channels + m] = images[k][m][t] }

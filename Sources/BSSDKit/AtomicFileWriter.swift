@@ -1,0 +1,50 @@
+import Glibc
+
+/// Writes a file so that a reader (or a crash) sees either the old content or the new, never a
+/// half-written state: a temporary file in the same directory (rename is atomic only within one
+/// file system), written in full, fsync'ed, renamed over the target, and the directory fsync'ed so
+/// the rename itself survives a power cut.
+public enum AtomicFileWriter {
+    /// Why a write failed, naming the path and the step.
+    public struct Failure: Error, Equatable, CustomStringConvertible {
+        public let path: String
+        public let operation: String
+        public let code: Int32
+
+        public var description: String { "cannot write \(path): \(operation) failed: \(String(cString: strerror(code)))" }
+    }
+
+    /// Replaces `path` with `bytes`; the new file gets `mode`.
+    public static func write(_ bytes: [UInt8], to path: String, mode: UInt32 = 0o644) throws(Failure) {
+        let directory = path.lastIndex(of: "/").map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
+        let name = path.lastIndex(of: "/").map { String(path[path.index(after: $0)...]) } ?? path
+        var template = Array("\(directory)/.\(name).XXXXXX".utf8CString)
+        let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard descriptor >= 0 else { throw Failure(path: path, operation: "creating a temporary file in \(directory)", code: errno) }
+        let temporary = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        func fail(_ operation: String) -> Failure {
+            let code = errno
+            close(descriptor)
+            unlink(temporary)
+            return Failure(path: path, operation: operation, code: code)
+        }
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes[offset...].withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw fail("write")
+            }
+            offset += written
+        }
+        guard fchmod(descriptor, mode_t(mode)) == 0 else { throw fail("chmod") }
+        guard fsync(descriptor) == 0 else { throw fail("fsync") }
+        guard rename(temporary, path) == 0 else { throw fail("rename") }
+        close(descriptor)
+        let directoryDescriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if directoryDescriptor >= 0 {
+            fsync(directoryDescriptor)
+            close(directoryDescriptor)
+        }
+    }
+}

@@ -1,0 +1,37 @@
+/// Something an audio thread has to tell the operator, as a plain value it can push into a
+/// lock-free queue without allocating: the logger thread turns it into text (`EventLogger`).
+public struct AudioEvent: BitwiseCopyable, Sendable, Equatable {
+    public enum Kind: UInt8, BitwiseCopyable, Sendable {
+        /// The capture device overran and was recovered; `total` counts them.
+        case captureXrun
+        /// The playback device underran and was recovered.
+        case playbackXrun
+        /// The capture ring was full: `count` frames dropped (processing fell behind).
+        case captureOverrun
+        /// The output ring was full: `count` separated frames dropped (playback fell behind).
+        case outputOverrun
+        /// Playback played the fallback for a period because processing was late.
+        case lateBlock
+        /// `count` NaN/Inf input samples replaced by zero in one block.
+        case nonFiniteInput
+        /// A test stalled the capture thread for `count` milliseconds.
+        case stallInjected
+    }
+
+    public var kind: Kind
+    /// What the event is about in its own unit (frames, samples, milliseconds); 1 when it is a
+    /// plain occurrence.
+    public var count: Int
+    /// Running total of this kind of event on its thread, so a reader sees what was lost when
+    /// the queue overflowed.
+    public var total: Int
+    /// CLOCK_MONOTONIC in nanoseconds.
+    public var time: Int
+
+    public init(kind: Kind, count: Int, total: Int, time: Int) {
+        self.kind = kind
+        self.count = count
+        self.total = total
+        self.time = time
+    }
+}

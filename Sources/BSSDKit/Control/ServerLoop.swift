@@ -1,0 +1,171 @@
+import ControlProtocol
+import Glibc
+
+/// The control thread's loop: poll, accept, read, dispatch, write, time out, until stopped.
+///
+/// `@unchecked Sendable`: built on the starting thread, then used by the control thread alone.
+final class ServerLoop: @unchecked Sendable {
+    private let listener: ListeningSocket
+    private let stopFlag: StopFlag
+    private let policy: PeerPolicy
+    private let maxClients: Int
+    private let limits: ControlServer.Limits
+    private let dispatcher: ControlDispatcher
+    private let log: ControlServer.Log
+    private var clients: [ClientConnection] = []
+
+    init(
+        listener: ListeningSocket, stopFlag: StopFlag, policy: PeerPolicy, maxClients: Int, limits: ControlServer.Limits,
+        dispatcher: ControlDispatcher, log: @escaping ControlServer.Log
+    ) {
+        self.listener = listener
+        self.stopFlag = stopFlag
+        self.policy = policy
+        self.maxClients = maxClients
+        self.limits = limits
+        self.dispatcher = dispatcher
+        self.log = log
+    }
+
+    func run() {
+        var entries: [pollfd] = []
+        while !stopFlag.isRaised {
+            entries.removeAll(keepingCapacity: true)
+            entries.append(pollfd(fd: stopFlag.readEnd, events: Int16(POLLIN), revents: 0))
+            entries.append(pollfd(fd: listener.descriptor, events: Int16(POLLIN), revents: 0))
+            for client in clients {
+                let events = (client.closing ? 0 : POLLIN) | (client.pendingBytes > 0 ? POLLOUT : 0)
+                entries.append(pollfd(fd: client.descriptor, events: Int16(events), revents: 0))
+            }
+            let ready = poll(&entries, nfds_t(entries.count), timeoutMilliseconds(now: MonotonicClock.now))
+            guard ready >= 0 || errno == EINTR else {
+                log(.error, "control socket: poll failed: \(String(cString: strerror(errno))); control socket stopped")
+                break
+            }
+            let now = MonotonicClock.now
+            // Clients first, with the entries built for them; new clients join the next round.
+            for (client, entry) in zip(clients, entries.dropFirst(2)) where entry.revents != 0 {
+                service(client, events: entry.revents, now: now)
+            }
+            if entries[1].revents != 0 { acceptAll(now: now) }
+            runTimers(now: now)
+            clients.removeAll { client in
+                guard let closeBy = client.closeBy, client.pendingBytes == 0 || now >= closeBy else { return false }
+                close(client.descriptor)
+                return true
+            }
+        }
+        for client in clients { close(client.descriptor) }
+        clients.removeAll()
+        listener.close()
+    }
+
+    /// Until the next subscription update or idle deadline, at most a second.
+    private func timeoutMilliseconds(now: Double) -> Int32 {
+        var next = now + 1
+        for client in clients {
+            next = min(next, client.closeBy ?? client.subscription?.due ?? client.lastRequest + limits.idleTimeout)
+        }
+        return Int32(max(0, ((next - now) * 1000).rounded(.up)))
+    }
+
+    private func acceptAll(now: Double) {
+        while true {
+            let descriptor = accept(listener.descriptor, nil, nil)
+            guard descriptor >= 0 else {
+                if errno == EINTR || errno == ECONNABORTED { continue }
+                if errno != EAGAIN { log(.warning, "control socket: accept failed: \(String(cString: strerror(errno)))") }
+                return
+            }
+            guard makeNonBlocking(descriptor) else {
+                close(descriptor)
+                continue
+            }
+            admit(descriptor, now: now)
+        }
+    }
+
+    private func admit(_ descriptor: Int32, now: Double) {
+        guard let peer = PeerCredentials.of(descriptor: descriptor) else {
+            return refuse(descriptor, ControlError(.forbidden, "the daemon cannot identify you (no peer credentials)"), log: .warning, because: "a peer without credentials")
+        }
+        guard policy.admits(peer) else {
+            return refuse(descriptor, ControlError(.forbidden, "uid \(peer.uid) gid \(peer.gid) may not use this control socket; allowed are root, the daemon's user and the configured uids/gids"), log: .warning, because: "peer \(peer) is not allowed")
+        }
+        guard clients.count < maxClients else {
+            return refuse(descriptor, ControlError(.busy, "the daemon already serves \(maxClients) control clients; try again later"), log: .notice, because: "\(maxClients) clients already connected (peer \(peer))")
+        }
+        clients.append(ClientConnection(descriptor: descriptor, peer: peer, now: now))
+    }
+
+    /// Sends one error line, best effort (a fresh socket's buffer takes it), and closes.
+    private func refuse(_ descriptor: Int32, _ error: ControlError, log level: LogSettings.Level, because reason: String) {
+        log(level, "control socket: refused a connection: \(reason)")
+        let line = Array(ControlReply(id: .null, outcome: .failure(error)).line.utf8)
+        _ = line.withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
+        close(descriptor)
+    }
+
+    private func service(_ client: ClientConnection, events: Int16, now: Double) {
+        if events & Int16(POLLIN | POLLHUP | POLLERR) != 0, !client.closing {
+            switch client.read(maxLineBytes: limits.maxLineBytes) {
+            case .closed:
+                return client.drop(now: now)
+            case .lineTooLong:
+                client.queue(ControlReply(id: .null, outcome: .failure(ControlError(.lineTooLong, "request line longer than \(limits.maxLineBytes) bytes; closing the connection"))))
+                client.beginClosing(now: now)
+                log(.notice, "control socket: closed a connection that sent a line over \(limits.maxLineBytes) bytes (peer \(client.peer))")
+            case .lines(let lines):
+                for line in lines where !client.closing { handle(line, from: client, now: now) }
+            }
+        }
+        deliver(client, now: now)
+    }
+
+    private func handle(_ line: [UInt8], from client: ClientConnection, now: Double) {
+        client.lastRequest = now
+        let request: ControlRequest
+        do {
+            request = try ControlRequest.parse(line)
+        } catch {
+            return client.queue(error.reply)
+        }
+        let (reply, effect) = dispatcher.reply(to: request)
+        client.queue(reply)
+        switch effect {
+        case .none: break
+        case .subscribe(let interval): client.subscription = .init(id: request.id, interval: interval, due: now + interval)
+        case .shutdown:
+            deliver(client, now: now)
+            log(.notice, "control socket: shutdown requested by peer \(client.peer)")
+            dispatcher.handler.shutdown()
+        }
+    }
+
+    /// Writes what the client has pending; drops it when the write failed or it lets too much pile up.
+    private func deliver(_ client: ClientConnection, now: Double) {
+        guard client.flush() else { return client.drop(now: now) }
+        if client.pendingBytes > limits.maxPendingBytes {
+            log(.notice, "control socket: dropped a client that does not read its replies (\(client.pendingBytes) bytes pending, peer \(client.peer))")
+            client.drop(now: now)
+        }
+    }
+
+    private func runTimers(now: Double) {
+        for client in clients where !client.closing {
+            if var subscription = client.subscription {
+                guard now >= subscription.due else { continue }
+                client.queue(ControlReply(id: subscription.id, outcome: .success(dispatcher.handler.status().json)))
+                // Skipping missed updates rather than bursting them keeps a stalled client bounded.
+                let next = subscription.due + subscription.interval
+                subscription.due = next > now ? next : now + subscription.interval
+                client.subscription = subscription
+                deliver(client, now: now)
+            } else if now >= client.lastRequest + limits.idleTimeout {
+                client.queue(ControlReply(id: .null, outcome: .failure(ControlError(.timeout, "no request for \(limits.idleTimeout) s; closing the connection"))))
+                client.beginClosing(now: now)
+                deliver(client, now: now)
+            }
+        }
+    }
+}

@@ -1,0 +1,25 @@
+extension DaemonConfiguration {
+    /// The effective configuration on one line, for `bssd run --check` and logs: enough to tell
+    /// at a glance which devices, engine and policies a file (plus options) amounts to.
+    public var summary: String {
+        let output = resolvedOutput
+        let routes = output.routes.map { $0.map(String.init) ?? "off" }.joined(separator: ", ")
+        var parts = [
+            "capture '\(captureDevice)' \(captureChannels) ch → playback '\(playbackDevice)' \(resolvedPlaybackChannels) ch"
+                + ", \(sampleRate) Hz, period \(periodFrames) × \(periods), prefill \(playbackPrefillPeriods), \(pacing.rawValue)"
+                + (alsaDefinitions == nil ? "" : ", own ALSA definitions"),
+            "engine \(engine.algorithm.rawValue)-\(engine.updateRule.rawValue) \(engine.model) frame \(engine.frameLength)"
+                + " hop \(engine.hop) α \(engine.forgetting) iterations \(engine.iterations) history \(engine.history)"
+                + " block \(engine.block) bases \(engine.nmfBases) reference mic \(engine.referenceMic) loading \(engine.loading)",
+            "output [\(routes)] \(output.gainDecibels) dB" + (output.muted ? " muted" : "") + (output.bypass ? " bypassed" : "")
+                + ", late → \(lateFallback.rawValue)",
+            (realtimePriority.map { "SCHED_FIFO \($0)" } ?? "normal priority") + (lockMemory ? ", mlock" : ", no mlock")
+                + ", stall timeout \(stallTimeoutMilliseconds) ms",
+            "control socket \(control.socketPath ?? "(resolved at start-up)") mode 0\(String(control.mode, radix: 8))"
+                + (control.group.map { " group \($0)" } ?? "") + ", \(control.maxClients) clients",
+            "log \(log.level)",
+        ]
+        if let duration { parts.append("stop after \(duration) s") }
+        return parts.joined(separator: "; ")
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import ControlProtocol
+
+/// `bssctl`'s default (non-`--json`) rendering of results: aligned `name  value` lines.
+public enum HumanText {
+    public static func parameters(_ parameters: LiveParameters) -> String {
+        table(rows(parameters))
+    }
+
+    private static func rows(_ parameters: LiveParameters) -> [(String, String)] {
+        ParameterName.allCases.map { ($0.rawValue, value(parameters.value(of: $0))) }
+    }
+
+    /// A parameter value as an operator writes it on the command line (`off` for a silent route).
+    public static func value(_ json: JSONValue) -> String {
+        switch json {
+        case .array(let elements): elements.map { $0 == .null ? "off" : value($0) }.joined(separator: ",")
+        case .string(let text): text
+        case .null: "off"
+        default: json.serialized
+        }
+    }
+
+    public static func status(_ status: StatusReport) -> String {
+        let levels = status.levelsDBFS.enumerated().map { "\($0.offset): \(decibels($0.element))" }.joined(separator: ", ")
+        return table([
+            ("state", status.state.rawValue),
+            ("uptime", duration(status.uptimeSeconds)),
+            ("capture", "\(status.captureDevice) (\(status.captureChannels) ch)"),
+            ("playback", "\(status.playbackDevice) (\(status.playbackChannels) ch)"),
+            ("rate", "\(status.sampleRate) Hz, period \(status.periodFrames) × \(status.periods)"),
+            ("sources", "\(status.sources)"),
+            ("latency", "\(fixed(status.latencyMilliseconds, 1)) ms"),
+            ("frames", "captured \(status.framesCaptured), processed \(status.framesProcessed), played \(status.framesPlayed)"),
+            ("xruns", "capture \(status.captureXruns), playback \(status.playbackXruns)"),
+            ("late blocks", "\(status.lateBlocks)"),
+            ("overruns", "\(status.overrunFrames) frames dropped"),
+            ("block time", blockTime(status)),
+            ("levels", levels.isEmpty ? "-" : levels),
+            ("reopens", "\(status.deviceReopens)"),
+        ] + rows(status.parameters))
+    }
+
+    static func blockTime(_ status: StatusReport) -> String {
+        "p50 \(fixed(status.blockMillisecondsP50, 2)) ms, p99 \(fixed(status.blockMillisecondsP99, 2)) ms, "
+            + "max \(fixed(status.blockMillisecondsMax, 2)) ms of \(fixed(status.budgetMilliseconds, 2)) ms budget"
+    }
+
+    static func table(_ rows: [(String, String)]) -> String {
+        let width = rows.map(\.0.count).max() ?? 0
+        return rows.map { $0.0.padding(toLength: width + 2, withPad: " ", startingAt: 0) + $0.1 }.joined(separator: "\n")
+    }
+
+    static func decibels(_ value: Double) -> String {
+        value.isFinite ? "\(fixed(value, 1)) dBFS" : "-inf dBFS"
+    }
+
+    static func duration(_ seconds: Double) -> String {
+        let total = Int(seconds.isFinite ? max(0, seconds) : 0)
+        return String(format: "%dh %02dm %02ds", total / 3600, total / 60 % 60, total % 60)
+    }
+
+    static func fixed(_ value: Double, _ decimals: Int) -> String {
+        String(format: "%.\(decimals)f", value)
+    }
+}

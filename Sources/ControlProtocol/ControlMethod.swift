@@ -1,0 +1,117 @@
+/// What a request asks for, with its typed params.
+public enum ControlMethod: Sendable, Equatable {
+    case ping
+    case status
+    /// One parameter, or all of them when nil.
+    case get(ParameterName?)
+    /// Several changes, applied together: all are checked before any takes effect.
+    case set([ParameterChange])
+    /// Plays `source` (nil: silence) on `channels`.
+    case route(source: Int?, channels: [Int])
+    /// Fresh demixing state (identity matrices, empty statistics).
+    case reset
+    /// Absolute path on the daemon's host.
+    case saveState(path: String)
+    case loadState(path: String)
+    /// Status replies every `interval` seconds until the client disconnects.
+    case subscribe(interval: Double)
+    case reload
+    case shutdown
+
+    /// The wire names, in the order the documentation lists them.
+    public static let names = [
+        "ping", "status", "get", "set", "route", "reset", "save_state", "load_state", "subscribe", "reload", "shutdown",
+    ]
+
+    public static let defaultSubscribeInterval = 1.0
+
+    public var name: String {
+        switch self {
+        case .ping: "ping"
+        case .status: "status"
+        case .get: "get"
+        case .set: "set"
+        case .route: "route"
+        case .reset: "reset"
+        case .saveState: "save_state"
+        case .loadState: "load_state"
+        case .subscribe: "subscribe"
+        case .reload: "reload"
+        case .shutdown: "shutdown"
+        }
+    }
+
+    /// The method `name` with `params` (nil when the request has none).
+    static func decode(name: String, params: JSONValue?) throws(ControlError) -> ControlMethod {
+        let fields = try JSONFields(params ?? .object([]), context: "params", code: .invalidParams)
+        let method: ControlMethod
+        var accepted: [String] = []
+        switch name {
+        case "ping": method = .ping
+        case "status": method = .status
+        case "reset": method = .reset
+        case "reload": method = .reload
+        case "shutdown": method = .shutdown
+        case "get":
+            accepted = ["name"]
+            method = .get(fields.value("name") == nil ? nil : try parameterName(try fields.string("name")))
+        case "set":
+            accepted = fields.keys
+            guard !fields.keys.isEmpty else {
+                throw ControlError(.invalidParams, "set needs at least one parameter, e.g. {\"alpha\":0.98}; parameters: \(ParameterName.list)")
+            }
+            var changes: [ParameterChange] = []
+            for key in fields.keys { changes.append(try ParameterChange.decode(try parameterName(key), from: fields)) }
+            method = .set(changes)
+        case "route":
+            accepted = ["source", "channels"]
+            let source: Int? = try fields.required("source", "a source index or null") == .null ? nil : try fields.int("source")
+            var channels: [Int] = []
+            for channel in try fields.optionalInts("channels") {
+                guard let channel else { throw fields.failure("channels", "an array of channel indices", got: .null) }
+                channels.append(channel)
+            }
+            guard !channels.isEmpty else { throw ControlError(.invalidParams, "params.channels must name at least one playback channel") }
+            method = .route(source: source, channels: channels)
+        case "save_state", "load_state":
+            accepted = ["path"]
+            let path = try fields.string("path")
+            guard path.hasPrefix("/"), !path.utf8.contains(0) else {
+                throw ControlError(.invalidParams, "params.path must be an absolute path on the daemon's host, got '\(path.prefix(256))'")
+            }
+            method = name == "save_state" ? .saveState(path: path) : .loadState(path: path)
+        case "subscribe":
+            accepted = ["interval_s"]
+            let interval = fields.value("interval_s") == nil ? defaultSubscribeInterval : try fields.double("interval_s")
+            guard ControlProtocol.subscribeIntervals.contains(interval) else {
+                throw ControlError(.outOfRange, "params.interval_s \(interval) is outside \(ControlProtocol.subscribeIntervals.lowerBound)…\(ControlProtocol.subscribeIntervals.upperBound) seconds")
+            }
+            method = .subscribe(interval: interval)
+        default:
+            throw ControlError(.unknownMethod, "unknown method '\(name.prefix(64))'; known methods: \(names.joined(separator: ", "))")
+        }
+        if let unknown = fields.keys.first(where: { !accepted.contains($0) }) {
+            let expected = accepted.isEmpty ? "no params" : "params \(accepted.joined(separator: ", "))"
+            throw ControlError(.invalidParams, "\(name) takes \(expected); unknown param '\(unknown.prefix(64))'")
+        }
+        return method
+    }
+
+    private static func parameterName(_ text: String) throws(ControlError) -> ParameterName {
+        guard let name = ParameterName(rawValue: text) else {
+            throw ControlError(.invalidParams, "unknown parameter '\(text.prefix(64))'; parameters: \(ParameterName.list)")
+        }
+        return name
+    }
+
+    var params: JSONValue? {
+        switch self {
+        case .ping, .status, .reset, .reload, .shutdown: nil
+        case .get(let name): name.map { .object(["name": .string($0.rawValue)]) }
+        case .set(let changes): .object(changes.map { JSONMember($0.name.rawValue, $0.jsonValue) })
+        case .route(let source, let channels): ParameterChange.route(source: source, channels: channels).jsonValue
+        case .saveState(let path), .loadState(let path): .object(["path": .string(path)])
+        case .subscribe(let interval): .object(["interval_s": .number(interval)])
+        }
+    }
+}

@@ -1,0 +1,67 @@
+import ControlClient
+import ControlProtocol
+import Testing
+
+/// The words of `bssctl` subcommands → the requests they send, and the text they print.
+@Suite("bssctl requests and output")
+struct BSSCtlRequestTests {
+    @Test func setParsesEachParameterFromItsCommandLineSpelling() throws {
+        #expect(try RequestBuilder.set(name: "alpha", value: "0.98") == .set([.alpha(0.98)]))
+        #expect(try RequestBuilder.set(name: "iterations", value: "4") == .set([.iterations(4)]))
+        #expect(try RequestBuilder.set(name: "algorithm", value: "ILRMA") == .set([.algorithm(.ilrma)]))
+        #expect(try RequestBuilder.set(name: "update", value: "iss") == .set([.update(.iss)]))
+        #expect(try RequestBuilder.set(name: "model", value: "t:10") == .set([.model("t:10")]))
+        #expect(try RequestBuilder.set(name: "routing", value: "1,off") == .set([.routing([1, nil])]))
+        #expect(try RequestBuilder.set(name: "gain-db", value: "-6") == .set([.gainDB(-6)]))
+        #expect(try RequestBuilder.set(name: "mute", value: "on") == .set([.mute(true)]))
+        #expect(try RequestBuilder.set(name: "bypass", value: "false") == .set([.bypass(false)]))
+        #expect(throws: ControlError(.invalidParams, "iterations cannot be 'two': allowed is sweeps per update, 1 to 16")) {
+            try RequestBuilder.set(name: "iterations", value: "two")
+        }
+        #expect(throws: ControlError.self) { try RequestBuilder.set(name: "volume", value: "3") }
+        #expect(throws: ControlError.self) { try RequestBuilder.set(name: "routing", value: "1,,2") }
+    }
+
+    @Test func routeGetAndBypass() throws {
+        #expect(try RequestBuilder.route(source: "2", to: "0,1") == .route(source: 2, channels: [0, 1]))
+        #expect(try RequestBuilder.route(source: "off", to: "1") == .route(source: nil, channels: [1]))
+        #expect(throws: ControlError.self) { try RequestBuilder.route(source: "2", to: "0,x") }
+        #expect(throws: ControlError.self) { try RequestBuilder.route(source: "left", to: "0") }
+        #expect(try RequestBuilder.get(name: nil) == .get(nil))
+        #expect(try RequestBuilder.get(name: "gain-db") == .get(.gainDB))
+        #expect(try RequestBuilder.bypass("on") == .set([.bypass(true)]))
+        #expect(throws: ControlError.self) { try RequestBuilder.bypass("maybe") }
+    }
+
+    @Test func relativeStatePathsAreResolvedOnTheClient() {
+        #expect(RequestBuilder.absolutePath("s.state", workingDirectory: "/home/op") == "/home/op/s.state")
+        #expect(RequestBuilder.absolutePath("./s.state", workingDirectory: "/home/op/") == "/home/op/s.state")
+        #expect(RequestBuilder.absolutePath("/abs/s.state", workingDirectory: "/home/op") == "/abs/s.state")
+    }
+
+    @Test func socketPathPrefersOptionThenEnvironmentThenDefaults() {
+        let none: (String) -> Bool = { _ in false }
+        #expect(RequestBuilder.socketPath(option: "/x.sock", environment: ["BSSD_SOCKET": "/y.sock"], uid: 5, exists: none) == "/x.sock")
+        #expect(RequestBuilder.socketPath(option: nil, environment: ["BSSD_SOCKET": "/y.sock"], uid: 5, exists: none) == "/y.sock")
+        #expect(RequestBuilder.socketPath(option: nil, environment: [:], uid: 5, exists: none) == "/tmp/bssd-5/control.sock")
+        #expect(RequestBuilder.socketPath(option: nil, environment: [:], uid: 5, exists: { $0 == RequestBuilder.systemSocket }) == RequestBuilder.systemSocket)
+    }
+
+    @Test func humanOutputAndMonitorFrame() {
+        let parameters = LiveParameters(alpha: 0.97, iterations: 2, algorithm: .iva, update: .ip, model: "t:50", routing: [1, nil], gainDB: -3, mute: false, bypass: true)
+        let status = StatusReport(
+            state: .running, uptimeSeconds: 3725, captureDevice: "hw:1", playbackDevice: "default", sampleRate: 16000,
+            captureChannels: 2, playbackChannels: 2, sources: 2, periodFrames: 256, periods: 3, latencyMilliseconds: 240,
+            framesCaptured: 1, framesProcessed: 1, framesPlayed: 1, captureXruns: 3, playbackXruns: 0, lateBlocks: 4, overrunFrames: 0,
+            blockMillisecondsP50: 3, blockMillisecondsP99: 32, blockMillisecondsMax: 40, budgetMilliseconds: 64,
+            levelsDBFS: [-30, -.infinity], deviceReopens: 0, parameters: parameters)
+        let text = HumanText.status(status)
+        #expect(text.contains("uptime       1h 02m 05s"))
+        #expect(text.contains("routing      1,off"))
+        #expect(text.contains("p99 32.00 ms, max 40.00 ms of 64.00 ms budget"))
+        let frame = MonitorView.frame(status, barWidth: 20)
+        #expect(frame.contains("source 0  [##########          ]  -30.0 dBFS"))
+        #expect(frame.contains("source 1  [                    ]  -inf dBFS"))
+        #expect(frame.contains("(50 % at p99)") && frame.contains("xruns       capture 3, playback 0") && frame.contains("BYPASS"))
+    }
+}

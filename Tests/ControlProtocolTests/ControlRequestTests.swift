@@ -1,0 +1,95 @@
+import ControlProtocol
+import Testing
+
+@Suite("Control requests")
+struct ControlRequestTests {
+    private func parse(_ text: String) throws(RejectedRequest) -> ControlRequest {
+        try ControlRequest.parse(Array(text.utf8))
+    }
+
+    private func rejection(_ text: String) -> RejectedRequest? {
+        do {
+            _ = try parse(text)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    static let everyMethod: [ControlMethod] = [
+        .ping, .status, .get(nil), .get(.gainDB),
+        .set([.alpha(0.98), .iterations(3), .algorithm(.ilrma), .update(.iss), .model("ggd:0.5"), .routing([1, nil]), .gainDB(-6), .mute(true), .bypass(false)]),
+        .route(source: 2, channels: [0, 1]), .route(source: nil, channels: [1]), .reset,
+        .saveState(path: "/var/lib/bssd/state"), .loadState(path: "/var/lib/bssd/state"), .subscribe(interval: 0.5), .reload, .shutdown,
+    ]
+
+    @Test(arguments: everyMethod)
+    func everyMethodRoundTripsThroughItsLine(method: ControlMethod) throws {
+        let request = ControlRequest(id: "req-7", method: method)
+        #expect(request.line.hasSuffix("\n"))
+        #expect(try parse(String(request.line.dropLast())) == request)
+    }
+
+    @Test func readsTheDocumentedSpellings() throws {
+        #expect(try parse(#"{"id":1,"version":1,"method":"ping"}"#).method == .ping)
+        #expect(try parse(#"{"id":1,"version":1,"method":"set","params":{"alpha":0.98,"iterations":3.0}}"#).method == .set([.alpha(0.98), .iterations(3)]))
+        #expect(try parse(#"{"id":1,"version":1,"method":"subscribe"}"#).method == .subscribe(interval: 1))
+        #expect(try parse(#"{"id":1,"version":1,"method":"route","params":{"source":null,"channels":[0]}}"#).method == .route(source: nil, channels: [0]))
+    }
+
+    @Test(arguments: [
+        ("garbage", ControlError.Code.parseError, JSONValue.null, "not valid JSON: unexpected character 'g' at byte 0"),
+        ("42", .invalidRequest, .null, "a request must be a JSON object, got a number"),
+        (#"{"id":[1],"version":1,"method":"ping"}"#, .invalidRequest, .null, "\"id\" must be an integer or a string of at most 256 bytes, got an array"),
+        (#"{"id":1,"method":"ping"}"#, .invalidRequest, 1, "\"version\" must be the integer protocol version (1), got nothing"),
+        (#"{"id":1,"version":1,"method":"ping","parmas":{}}"#, .invalidRequest, 1, "unknown member \"parmas\"; a request has id, version, method, params"),
+        (#"{"id":1,"version":1,"method":7}"#, .invalidRequest, 1, "\"method\" must be a string, got a number"),
+        (#"{"id":1,"version":9,"method":"ping"}"#, .unsupportedVersion, 1, "protocol version 9 is not supported; this daemon speaks version 1"),
+        (#"{"id":"x","version":1,"method":"explode"}"#, .unknownMethod, "x", "unknown method 'explode'; known methods: ping, status, get, set, route, reset, save_state, load_state, subscribe, reload, shutdown"),
+        (#"{"id":1,"version":1,"method":"ping","params":{"x":1}}"#, .invalidParams, 1, "ping takes no params; unknown param 'x'"),
+        (#"{"id":1,"version":1,"method":"set","params":[]}"#, .invalidParams, 1, "params must be an object, got an array"),
+        (#"{"id":1,"version":1,"method":"set","params":{}}"#, .invalidParams, 1, "set needs at least one parameter, e.g. {\"alpha\":0.98}; parameters: alpha, iterations, algorithm, update, model, routing, gain_db, mute, bypass"),
+        (#"{"id":1,"version":1,"method":"set","params":{"alfa":1}}"#, .invalidParams, 1, "unknown parameter 'alfa'; parameters: alpha, iterations, algorithm, update, model, routing, gain_db, mute, bypass"),
+        (#"{"id":1,"version":1,"method":"set","params":{"alpha":"0.9"}}"#, .invalidParams, 1, "params.alpha must be a number, got a string"),
+        (#"{"id":1,"version":1,"method":"set","params":{"iterations":2.5}}"#, .invalidParams, 1, "params.iterations must be an integer, got a number"),
+        (#"{"id":1,"version":1,"method":"set","params":{"algorithm":"pca"}}"#, .invalidParams, 1, "algorithm 'pca' is not one of iva, ilrma"),
+        (#"{"id":1,"version":1,"method":"set","params":{"routing":[0,"x"]}}"#, .invalidParams, 1, "params.routing must be an array of integers or nulls, got a string"),
+        (#"{"id":1,"version":1,"method":"set","params":{"mute":1}}"#, .invalidParams, 1, "params.mute must be true or false, got a number"),
+        (#"{"id":1,"version":1,"method":"get","params":{"name":"volume"}}"#, .invalidParams, 1, "unknown parameter 'volume'; parameters: alpha, iterations, algorithm, update, model, routing, gain_db, mute, bypass"),
+        (#"{"id":1,"version":1,"method":"route","params":{"source":1,"channels":[]}}"#, .invalidParams, 1, "params.channels must name at least one playback channel"),
+        (#"{"id":1,"version":1,"method":"route","params":{"channels":[0]}}"#, .invalidParams, 1, "params.source is missing (a source index or null)"),
+        (#"{"id":1,"version":1,"method":"save_state","params":{"path":"rel/state"}}"#, .invalidParams, 1, "params.path must be an absolute path on the daemon's host, got 'rel/state'"),
+        (#"{"id":1,"version":1,"method":"load_state"}"#, .invalidParams, 1, "params.path is missing (a string)"),
+        (#"{"id":1,"version":1,"method":"subscribe","params":{"interval_s":0.001}}"#, .outOfRange, 1, "params.interval_s 0.001 is outside 0.05…60.0 seconds"),
+    ] as [(String, ControlError.Code, JSONValue, String)])
+    func everyFailureHasItsCodeIdAndMessage(line: String, code: ControlError.Code, id: JSONValue, message: String) {
+        #expect(rejection(line) == RejectedRequest(id: id, error: ControlError(code, message)))
+    }
+
+    @Test func repliesEncodeAsDocumentedAndDecode() throws {
+        let ok = ControlReply(id: 3, outcome: .success(.object(["pong": true])))
+        #expect(ok.line == "{\"id\":3,\"ok\":true,\"result\":{\"pong\":true}}\n")
+        let failure = ControlReply(id: .null, outcome: .failure(ControlError(.busy, "full")))
+        #expect(failure.line == "{\"id\":null,\"ok\":false,\"error\":{\"code\":\"busy\",\"message\":\"full\"}}\n")
+        for reply in [ok, failure] { #expect(try ControlReply(line: Array(reply.line.utf8.dropLast())) == reply) }
+        #expect(throws: ControlError(.invalidReply, "reply.ok is missing (true or false)")) { try ControlReply(line: Array("{}".utf8)) }
+    }
+
+    @Test func statusAndParametersRoundTrip() throws {
+        let parameters = LiveParameters(alpha: 0.97, iterations: 2, algorithm: .ilrma, update: .iss, model: "t:50", routing: [1, nil], gainDB: -3, mute: true, bypass: false)
+        let status = StatusReport(
+            state: .reopening, uptimeSeconds: 12.5, captureDevice: "hw:1", playbackDevice: "default", sampleRate: 48000,
+            captureChannels: 4, playbackChannels: 2, sources: 4, periodFrames: 256, periods: 3, latencyMilliseconds: 80,
+            framesCaptured: 1, framesProcessed: 2, framesPlayed: 3, captureXruns: 4, playbackXruns: 5, lateBlocks: 6, overrunFrames: 7,
+            blockMillisecondsP50: 1, blockMillisecondsP99: 2, blockMillisecondsMax: 3, budgetMilliseconds: 21.3,
+            levelsDBFS: [-12, -.infinity, 0, -90], deviceReopens: 1, parameters: parameters)
+        #expect(try StatusReport(json: try JSONParser.parse(status.json.serialized)) == status)
+        #expect(status.json["levels_dbfs"]?.serialized == "[-12.0,null,0.0,-90.0]")
+    }
+
+    @Test func defaultSocketPathFollowsSystemdThenXDGThenTmp() {
+        #expect(SocketPath.defaultPath(environment: ["RUNTIME_DIRECTORY": "/run/bssd:/run/other", "XDG_RUNTIME_DIR": "/run/user/1"], uid: 1) == "/run/bssd/control.sock")
+        #expect(SocketPath.defaultPath(environment: ["XDG_RUNTIME_DIR": "/run/user/1000"], uid: 1000) == "/run/user/1000/bssd/control.sock")
+        #expect(SocketPath.defaultPath(environment: [:], uid: 1000) == "/tmp/bssd-1000/control.sock")
+    }
+}

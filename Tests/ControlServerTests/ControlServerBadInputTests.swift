@@ -1,0 +1,122 @@
+import BSSDKit
+import ControlClient
+import ControlProtocol
+import Glibc
+import Testing
+
+/// The issue's list of bad input: each is answered with the documented error (or the client is
+/// dropped as documented), and the server keeps serving others afterwards.
+@Suite("Control server bad input", .serialized)
+struct ControlServerBadInputTests {
+    private func expectStillServing(_ harness: ServerHarness) throws {
+        #expect(try harness.call(.ping).result == .object(["pong": true, "version": 1]))
+    }
+
+    @Test func malformedLinesGetErrorRepliesOnAConnectionThatStaysOpen() throws {
+        let harness = try ServerHarness()
+        defer { harness.stop() }
+        let client = try harness.connect()
+        let cases: [(String, ControlError.Code, JSONValue)] = [
+            ("{\"id\":1,", .parseError, .null),
+            ("[1,2]", .invalidRequest, .null),
+            ("{\"version\":1,\"method\":\"ping\"}", .invalidRequest, .null),
+            ("{\"id\":2,\"version\":1,\"method\":\"fly\"}", .unknownMethod, 2),
+            ("{\"id\":3,\"version\":2,\"method\":\"ping\"}", .unsupportedVersion, 3),
+            ("{\"id\":4,\"version\":1,\"method\":\"set\",\"params\":{\"alpha\":\"high\"}}", .invalidParams, 4),
+            ("{\"id\":5,\"version\":1,\"method\":\"set\",\"params\":{\"iterations\":2.5}}", .invalidParams, 5),
+            ("{\"id\":6,\"version\":1,\"method\":\"set\",\"params\":{\"alpha\":1.5}}", .outOfRange, 6),
+            ("{\"id\":\"s\",\"version\":1,\"method\":\"subscribe\",\"params\":{\"interval_s\":0}}", .outOfRange, "s"),
+        ]
+        for (line, code, id) in cases {
+            try client.send(Array((line + "\n").utf8))
+            let reply = try #require(try client.readReply(timeout: 2))
+            #expect(reply.error?.code == code, "\(line)")
+            #expect(reply.id == id, "\(line)")
+        }
+        #expect(try client.call(.ping, timeout: 2) == .object(["pong": true, "version": 1]))
+    }
+
+    @Test func binaryGarbageIsAParseError() throws {
+        let harness = try ServerHarness()
+        defer { harness.stop() }
+        for garbage: [UInt8] in [[0, 0, 0], [0xFF, 0xFE, 0x7B], Array("{\"id\":1,\"version\":1,\"method\":\"p\u{0}ing\"}".utf8), [0x22, 0xC3, 0x28, 0x22]] {
+            let reply = try #require(try harness.reply(toRaw: garbage + [0x0A]))
+            #expect(reply.error?.code == .parseError, "\(garbage)")
+        }
+        try expectStillServing(harness)
+    }
+
+    @Test func anOversizedLineIsRefusedAndTheConnectionClosed() throws {
+        let harness = try ServerHarness()
+        defer { harness.stop() }
+        let client = try harness.connect()
+        // Sent without a newline: the limit must hold for a line that never ends.
+        let huge = [UInt8](repeating: UInt8(ascii: "a"), count: ControlProtocol.maxLineBytes + 2)
+        try? client.send(huge)
+        let reply = try #require(try client.readReply(timeout: 2))
+        #expect(reply.error?.code == .lineTooLong)
+        #expect(try client.readLine(timeout: 2) == nil)
+        try expectStillServing(harness)
+    }
+
+    @Test func aSilentClientTimesOutWithoutBlockingOthers() throws {
+        let harness = try ServerHarness(limits: .init(idleTimeout: 0.3))
+        defer { harness.stop() }
+        let silent = try harness.connect()
+        // Half a line, then nothing: trickling bytes does not keep a slot.
+        try silent.send(Array("{\"id\":1,".utf8))
+        let start = MonotonicClock.now
+        try expectStillServing(harness)
+        #expect(MonotonicClock.now - start < 0.2)
+        let reply = try #require(try silent.readReply(timeout: 2))
+        #expect(reply.error?.code == .timeout)
+        #expect(try silent.readLine(timeout: 2) == nil)
+    }
+
+    @Test func twoHundredClientsAtOnceAreServedOrToldBusy() throws {
+        let harness = try ServerHarness()
+        defer { harness.stop() }
+        // All 200 connect before any sends: the first 16 are served, the rest are told busy.
+        let clients = try (0..<200).map { _ in try harness.connect() }
+        var served = 0
+        var busy = 0
+        for client in clients {
+            _ = try? client.send(.ping)
+            switch try client.readReply(timeout: 2)?.error?.code {
+            case nil: served += 1
+            case .busy?: busy += 1
+            case let other: Issue.record("unexpected reply \(String(describing: other))")
+            }
+        }
+        #expect(served == ControlSettings().maxClients)
+        #expect(busy == 200 - served)
+        #expect(harness.log.contains("clients already connected"))
+        _ = consume clients
+        try expectStillServing(harness)
+    }
+
+    @Test func aClientThatDoesNotReadItsRepliesIsDropped() throws {
+        let harness = try ServerHarness(limits: .init(maxPendingBytes: 64 * 1024))
+        defer { harness.stop() }
+        let client = try harness.connect()
+        let request = Array(ControlRequest(id: 1, method: .status).line.utf8)
+        // Pipelined requests whose replies (about 1 KiB each) far exceed the socket buffer and the limit.
+        var sendFailed = false
+        for _ in 0..<4000 where !sendFailed {
+            do { try client.send(request) } catch { sendFailed = true }
+        }
+        try expectStillServing(harness)
+        #expect(harness.log.contains("does not read its replies"))
+    }
+
+    @Test func aClientLeavingMidReplyDoesNotHurtTheServer() throws {
+        let harness = try ServerHarness()
+        defer { harness.stop() }
+        for _ in 0..<20 {
+            let client = try harness.connect()
+            try client.send(Array(String(repeating: ControlRequest(id: 1, method: .status).line, count: 50).utf8))
+            _ = try client.readLine(timeout: 2)
+        }
+        try expectStillServing(harness)
+    }
+}

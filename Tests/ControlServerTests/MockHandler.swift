@@ -1,0 +1,98 @@
+import BSSDKit
+import ControlProtocol
+import Synchronization
+
+/// A `ControlHandler` that validates like the daemon will (alpha in (0,1), iterations 1–16,
+/// routes to existing sources and channels, gain −96…24) and records what it was asked, so the
+/// server is tested without an engine.
+final class MockHandler: ControlHandler {
+    struct Calls: Equatable {
+        var resets = 0
+        var saved: [String] = []
+        var loaded: [String] = []
+        var reloads = 0
+        var shutdowns = 0
+    }
+
+    static let sources = 2
+    let current = Mutex(LiveParameters(
+        alpha: 0.97, iterations: 2, algorithm: .iva, update: .ip, model: "t:50", routing: [0, 1], gainDB: 0, mute: false, bypass: false))
+    let calls = Mutex(Calls())
+    private let statusCount = Atomic<Int>(0)
+
+    func status() -> StatusReport {
+        let count = statusCount.add(1, ordering: .relaxed).newValue
+        return StatusReport(
+            state: .running, uptimeSeconds: Double(count), captureDevice: "hw:1", playbackDevice: "default", sampleRate: 16000,
+            captureChannels: 2, playbackChannels: 2, sources: Self.sources, periodFrames: 256, periods: 3, latencyMilliseconds: 240,
+            framesCaptured: 160_000, framesProcessed: 159_744, framesPlayed: 159_488, captureXruns: 1, playbackXruns: 0,
+            lateBlocks: 2, overrunFrames: 0, blockMillisecondsP50: 3.1, blockMillisecondsP99: 9.5, blockMillisecondsMax: 12,
+            budgetMilliseconds: 64, levelsDBFS: [-20.5, -.infinity], deviceReopens: 0, parameters: parameters())
+    }
+
+    func parameters() -> LiveParameters { current.withLock { $0 } }
+
+    func set(_ changes: [ParameterChange]) throws(ControlError) -> LiveParameters {
+        var next = parameters()
+        for change in changes { try apply(change, to: &next) }
+        current.withLock { $0 = next }
+        return next
+    }
+
+    private func apply(_ change: ParameterChange, to parameters: inout LiveParameters) throws(ControlError) {
+        func refuse(_ value: Any, _ allowed: String) -> ControlError {
+            ControlError(.outOfRange, "\(change.name.rawValue) = \(value) is out of range: allowed is \(allowed)")
+        }
+        switch change {
+        case .alpha(let alpha):
+            guard alpha > 0, alpha < 1 else { throw refuse(alpha, "strictly between 0 and 1") }
+            parameters.alpha = alpha
+        case .iterations(let iterations):
+            guard (1...16).contains(iterations) else { throw refuse(iterations, "1 to 16") }
+            parameters.iterations = iterations
+        case .algorithm(let algorithm): parameters.algorithm = algorithm
+        case .update(let update): parameters.update = update
+        case .model(let model):
+            guard ["laplace", "gauss"].contains(model) || model.hasPrefix("t:") || model.hasPrefix("ggd:") else {
+                throw ControlError(.invalidParams, "model '\(model)' is not a source model")
+            }
+            parameters.model = model
+        case .routing(let routes):
+            guard routes.count == parameters.routing.count else { throw refuse(routes.count, "\(parameters.routing.count) routes") }
+            for route in routes { if let route, !(0..<Self.sources).contains(route) { throw refuse(route, "a source from 0 to \(Self.sources - 1)") } }
+            parameters.routing = routes
+        case .route(let source, let channels):
+            if let source, !(0..<Self.sources).contains(source) { throw refuse(source, "a source from 0 to \(Self.sources - 1)") }
+            for channel in channels {
+                guard parameters.routing.indices.contains(channel) else { throw refuse(channel, "a channel from 0 to \(parameters.routing.count - 1)") }
+                parameters.routing[channel] = source
+            }
+        case .gainDB(let gain):
+            guard (-96...24).contains(gain) else { throw refuse(gain, "-96 to 24 dB") }
+            parameters.gainDB = gain
+        case .mute(let mute): parameters.mute = mute
+        case .bypass(let bypass): parameters.bypass = bypass
+        }
+    }
+
+    func reset() throws(ControlError) { calls.withLock { $0.resets += 1 } }
+
+    func saveState(path: String) throws(ControlError) {
+        guard !path.hasPrefix("/nonexistent/") else { throw ControlError(.failed, "cannot write \(path): No such file or directory") }
+        calls.withLock { $0.saved.append(path) }
+    }
+
+    func loadState(path: String) throws(ControlError) {
+        guard !path.hasSuffix(".wrong-shape") else {
+            throw ControlError(.failed, "state \(path) is for 4 channels × 4 sources; this engine has 2 × 2")
+        }
+        calls.withLock { $0.loaded.append(path) }
+    }
+
+    func reload() throws(ControlError) -> String {
+        calls.withLock { $0.reloads += 1 }
+        return "alpha 0.97 → 0.98"
+    }
+
+    func shutdown() { calls.withLock { $0.shutdowns += 1 } }
+}
