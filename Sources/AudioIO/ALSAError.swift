@@ -63,7 +63,7 @@ public enum ALSAError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .invalidConfiguration(device, direction, reason):
-            return "Cannot open \(direction) device '\(device)': \(reason). Correct the [audio] settings."
+            return "Cannot open \(direction) device '\(device)': \(reason). Correct the audio settings (config file [audio] or the command-line options)."
 
         case let .invalidDefinitions(device, direction, _, reason):
             return "Cannot open \(direction) device '\(device)': the ALSA definitions given with it do not parse "
@@ -139,9 +139,8 @@ public enum ALSAError: Error, Equatable, CustomStringConvertible {
             if !offered.commonRates.isEmpty, offered.rates.lowerBound != offered.rates.upperBound {
                 text += " (of the usual rates: \(offered.commonRates.map(String.init).joined(separator: ", ")))"
             }
-            return text + ". bssd does not let ALSA resample by default. Set \(ALSASetting.rate.key(direction)) to a rate the "
-                + "device has, or set \(ALSASetting.resampling.key(direction)) = true to let ALSA's plug plugin "
-                + "resample (more latency and CPU, not bit-exact)."
+            return text + ". Set \(ALSASetting.rate.key(direction)) to a rate the device has: bssd does not let ALSA "
+                + "resample (it adds latency and CPU and is not bit-exact)."
         case let .periodFrames(requested):
             return "\(what.capitalizedFirst) refused a period of \(requested) frames: it offers "
                 + "\(range(offered.periodFrames, unit: " frames")). Set \(ALSASetting.periodFrames.key(direction)) "
@@ -219,16 +218,15 @@ public struct ALSADeviceCapabilities: Sendable, Hashable {
 /// The daemon's configuration keys that the messages point operators to. Kept in one place so
 /// that they follow the configuration file if its keys are renamed.
 enum ALSASetting {
-    case device, channels, rate, periodFrames, periods, resampling
+    case device, channels, rate, periodFrames, periods
 
     func key(_ direction: ALSADirection) -> String {
         switch self {
-        case .device: "[audio] \(direction)_device"
-        case .channels: "[audio] \(direction)_channels"
-        case .rate: "[audio] sample_rate"
-        case .periodFrames: "[audio] period_frames"
-        case .periods: "[audio] periods"
-        case .resampling: "[audio] allow_resampling"
+        case .device: "audio.\(direction) (--\(direction))"
+        case .channels: direction == .capture ? "audio.channels (--channels)" : "audio.playback_channels (--playback-channels)"
+        case .rate: "audio.rate (--rate)"
+        case .periodFrames: "audio.period (--period)"
+        case .periods: "audio.periods (--periods)"
         }
     }
 }

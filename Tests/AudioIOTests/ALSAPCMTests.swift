@@ -204,7 +204,7 @@ struct ALSAPCMTests {
         #expect(error == .cannotOpen(device: name, direction: .capture, code: -ENOENT, reason: "No such file or directory"))
         #expect(error?.description.contains("capture device '\(name)'") == true)
         #expect(error?.description.contains("arecord -L") == true)
-        #expect(error?.description.contains("[audio] capture_device") == true)
+        #expect(error?.description.contains("audio.capture (--capture)") == true)
         #expect(error?.requiresReopen == false)
     }
 
@@ -237,7 +237,7 @@ struct ALSAPCMTests {
         #expect(offered.formats == ALSASampleFormat.allCases)
         let text = error?.description ?? ""
         #expect(text.contains("Capture device 'bsstest_two' refused 4 channels: it offers exactly 2."), "\(text)")
-        #expect(text.contains("Set [audio] capture_channels to a value in that range"), "\(text)")
+        #expect(text.contains("Set audio.channels (--channels) to a value in that range"), "\(text)")
 
         // The same device opens with the channels it has.
         #expect(throws: Never.self) {
@@ -281,7 +281,7 @@ struct ALSAPCMTests {
         #expect(offered.commonRates == [48000])
         let text = error?.description ?? ""
         #expect(text.contains("refused 16000 Hz: it offers exactly 48000 Hz"), "\(text)")
-        #expect(text.contains("[audio] allow_resampling"), "\(text)")
+        #expect(text.contains("Set audio.rate (--rate) to a rate the device has"), "\(text)")
 
         configuration.allowsResampling = true
         let pcm = try ALSAPCM(configuration: configuration)

@@ -42,6 +42,19 @@ struct PacedRig {
         return Int(text?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 0
     }
 
+    /// Stops the hub and jackd but keeps the folder: the sound server behind the PCMs is gone, as
+    /// after a crash, while a daemon still has them open.
+    func killServer() {
+        _ = Self.run(["stop"], rig: self)
+    }
+
+    /// Starts the hub and jackd again under the same server name, with the same PCM definitions.
+    func restartServer(rate: Int, period: Int, captureChannels: Int, playbackChannels: Int) throws {
+        let result = Self.run(["start", "--rate", "\(rate)", "--period", "\(period)",
+                               "--capture", "\(captureChannels)", "--playback", "\(playbackChannels)"], rig: self)
+        guard result.status == 0 else { throw RigFailure(output: result.output) }
+    }
+
     /// Stops the hub and jackd (by their saved pids) and removes the state folder. Every PCM on
     /// the rig must be closed first: a jack PCM whose server is gone blocks forever.
     func stop() {

@@ -98,6 +98,51 @@ struct PacedRigTests {
         #expect(run.atEnd.processingAllocations == 0)
     }
 
+    @Test(
+        "a sound server that vanishes under the daemon is reopened with back-off, and processing resumes",
+        .enabled(if: isOptimized, "debug builds are slower than real time; run with swift test -c release"),
+        .enabled(if: PacedRig.isAvailable, "jackd2 and libasound2-plugins are not installed and apt could not install them"),
+        .timeLimit(.minutes(2)))
+    func serverLoss() throws {
+        ALSALibraryMessages.silence()
+        let rig = try PacedRig.start(rate: Self.rate, period: Self.period, captureChannels: 2, playbackChannels: 2)
+        defer { rig.stop() }
+        let socketDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("bssd-reopen-\(getpid())")
+        try FileManager.default.createDirectory(at: socketDirectory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: socketDirectory) }
+        let configuration = DaemonConfiguration(
+            captureDevice: "bss_capture", playbackDevice: "bss_playback", sampleRate: Self.rate,
+            engine: SeparatorConfiguration(channels: 2), periodFrames: Self.period, periods: 3,
+            alsaDefinitions: rig.definitions, realtimePriority: nil, lockMemory: false, stallTimeoutMilliseconds: 1000,
+            control: ControlSettings(socketPath: socketDirectory.appendingPathComponent("control.sock").path))
+        let lines = EventLoggerTests.Lines()
+        let daemon = try Daemon(
+            configuration: configuration, log: DaemonLog(level: .info) { line in lines.lines.withLock { $0.append(line) } },
+            // Not much faster than the default (0.25 s doubling to 8 s): a client knocking every
+            // 100 ms kept a restarting jackd from coming up within 10 s here.
+            reopenBackoff: (0.25, 2))
+        let finish = LiveAudio.DaemonTests.launch(daemon)
+        func processed() -> Int { daemon.statusReport().framesProcessed }
+        #expect(LiveAudio.DaemonTests.waitUntil { processed() >= Self.rate })
+
+        rig.killServer()
+        #expect(LiveAudio.DaemonTests.waitUntil { daemon.state == .reopening }, "the daemon did not notice its devices stalled")
+        usleep(3_000_000)  // a few failed attempts while the server is away
+        #expect(daemon.state == .reopening)
+        try rig.restartServer(rate: Self.rate, period: Self.period, captureChannels: 2, playbackChannels: 2)
+        #expect(LiveAudio.DaemonTests.waitUntil { daemon.state == .running && daemon.statusReport().deviceReopens == 1 })
+        let resumed = processed()
+        #expect(LiveAudio.DaemonTests.waitUntil { processed() >= resumed + Self.rate }, "processing did not resume")
+
+        daemon.requestStop()
+        let totals = try #require(finish())
+        #expect(totals.deviceReopens == 1)
+        #expect(lines.all.contains { $0.contains("delivered no audio") || $0.contains("device") })
+        #expect(lines.all.contains { $0.contains("Reopen attempt 1 failed") })
+        #expect(lines.all.contains { $0.contains("Devices reopened after") })
+        print("paced rig, server loss: " + lines.all.filter { $0.contains("Reopen attempt") || $0.contains("reopened") }.joined(separator: " | "))
+    }
+
     static func decibels(_ values: [Double]) -> String {
         "[" + values.map { String(format: "%.1f", $0) }.joined(separator: ", ") + "]"
     }
