@@ -6,7 +6,7 @@
 #  1. installs the Debian packages bssd and the scripts need, when missing
 #     (libfftw3-dev libasound2-dev pkg-config espeak-ng sox alsa-utils; apt-get, sudo if not root)
 #     and the Python packages of scripts/requirements.txt when they are not importable
-#  2. builds bssd (swift build -c release --product bssd)
+#  2. builds bssd and bssctl (swift build -c release)
 #  3. generates an example mixture (two synthetic talkers, 2 mics, reverberant room)
 #     into out/example/ unless it is already there (scripts/make_example.py)
 #  4. separates it:  .build/release/bssd separate MIX -o out/example-separated.wav
@@ -102,9 +102,9 @@ fi
 info "Python packages OK ($PY)"
 
 # --------------------------------------------------------------------------------------------
-step "2/6 Building bssd (swift build -c release --product bssd; the first build takes a few minutes)"
+step "2/6 Building bssd and bssctl (swift build -c release; the first build takes a few minutes)"
 command -v swift >/dev/null 2>&1 || die "the Swift toolchain (swift 6) is not on PATH: install it from https://www.swift.org/install/linux/ and run this script again"
-swift build -c release --product bssd
+swift build -c release
 [[ -x $BSSD ]] || die "the build did not produce $BSSD"
 info "built $BSSD"
 

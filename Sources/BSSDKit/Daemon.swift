@@ -136,7 +136,6 @@ public final class Daemon: @unchecked Sendable {
             log: { [log] level, message in log.write(level, message) })
         do { try server.start() } catch { throw .controlSocket(error) }
         defer { server.stop() }
-        log.info("Control socket: \(socketPath) (bssctl --socket \(socketPath) status)")
         do { try start(first) } catch { throw .pipeline(error) }
         logStarted(first)
         setState(.running)
