@@ -1,70 +1,39 @@
-/// Why a config file gave no configuration. The description is the line an operator reads
-/// (`/etc/bssd/bssd.toml: engine.alpha = 1.5 is invalid: allowed is …`): file first, then the
-/// dotted key, the value as written and what would be accepted, so it can be fixed without
-/// reading the source.
+/// Why a config file gave no configuration: every problem found in it, so that an operator fixes
+/// the file in one round rather than one problem per restart. The description is what the
+/// operator reads, one line per problem (`/etc/bssd/bssd.toml: engine.alpha = 1.5 is invalid:
+/// allowed is …`), each with the file first, then the dotted key, the value as written and what
+/// would be accepted, so it can be fixed without reading the source.
 public struct ConfigFileError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// What is wrong, without the file: an `Error` itself because the loader's steps throw it
-    /// before the path is attached once, at the top.
-    public enum Reason: Error, Sendable, Equatable {
-        /// The file could not be read (`reason` is the system's).
-        case unreadable(reason: String)
-        /// Not TOML; line and column are 1-based, as editors count.
-        case syntax(line: Int, column: Int, message: String)
-        /// A `[section]` bssd does not know, and the known one it is closest to.
-        case unknownSection(String, suggestion: String?)
-        /// A key bssd does not know (dotted), and the known key it is closest to.
-        case unknownKey(String, suggestion: String?)
-        /// A value of the wrong TOML type: a string where a number belongs, and so on.
-        case wrongType(key: String, value: String, expected: String)
-        /// A value of the right type outside what is allowed.
-        case invalid(key: String, value: String, allowed: String)
-        /// A file the config refers to (`audio.asoundrc`) could not be read; `file` is the path
-        /// after resolving it against the config file's directory.
-        case unreadableReference(key: String, value: String, file: String, reason: String)
-        /// ALSA's own checks of a device request, which speak in sentences rather than keys.
-        case rejected(String)
-    }
-
     /// The config file, as it was given.
     public let path: String
-    public let reason: Reason
+    /// Never empty; sorted by key, so the lines follow the file's keys rather than the order the
+    /// checks happened to run in. Problems without a key (ALSA's sentences) come last.
+    public let reasons: [Reason]
+
+    public init(path: String, reasons: [Reason]) {
+        precondition(!reasons.isEmpty, "a config file error without a reason")
+        self.path = path
+        self.reasons = reasons.sorted { first, second in
+            switch (first.key, second.key) {
+            case let (first?, second?): first < second
+            case (.some, nil): true
+            default: false
+            }
+        }
+    }
 
     public init(path: String, reason: Reason) {
-        self.path = path
-        self.reason = reason
+        self.init(path: path, reasons: [reason])
     }
 
     public var description: String {
-        switch reason {
-        case let .unreadable(reason):
-            "\(path): cannot read the config file: \(reason)"
-        case let .syntax(line, column, message):
-            "\(path):\(line):\(column): not valid TOML: \(message)"
-        case let .unknownSection(name, suggestion):
-            "\(path): unknown section [\(name)]" + Self.hint(suggestion.map { "[\($0)]" })
-        case let .unknownKey(key, suggestion):
-            "\(path): unknown key \(key)" + Self.hint(suggestion)
-        case let .wrongType(key, value, expected):
-            "\(path): \(key) = \(value): expected \(expected)"
-        case let .invalid(key, value, allowed):
-            "\(path): \(key) = \(value) is invalid: allowed is \(allowed)"
-        case let .unreadableReference(key, value, file, reason):
-            "\(path): \(key) = \(value): cannot read \(file): \(reason)"
-        case let .rejected(problem):
-            "\(path): invalid settings: \(problem)"
-        }
+        reasons.map { $0.line(in: path) }.joined(separator: "\n")
     }
 
-    private static func hint(_ suggestion: String?) -> String {
-        suggestion.map { " (did you mean \($0)?)" } ?? ""
-    }
-
-    /// True when the file, or one it refers to, could not be read at all (rather than read and
-    /// found wrong): sysexits tells the two apart (66 and 78).
+    /// True when nothing is wrong but a file that could not be read at all (the config file, or
+    /// one it refers to): sysexits tells that (66) from a file that says something wrong (78), and
+    /// a file with both has something to fix in it.
     public var isUnreadable: Bool {
-        switch reason {
-        case .unreadable, .unreadableReference: true
-        default: false
-        }
+        reasons.allSatisfy(\.isUnreadable)
     }
 }

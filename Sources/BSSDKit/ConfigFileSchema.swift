@@ -36,6 +36,20 @@ enum ConfigFileSchema {
         keys.first { $0.name == (name == "sources" ? "channels" : name) }
     }
 
+    /// The keys `check()` judges against another key's value, by that key: hop must divide the
+    /// frame, block fit the history, reference_mic and routing the channel counts.
+    private static let dependents: [String: Set<String>] = [
+        "audio.channels": ["engine.reference_mic", "output.routing"],
+        "audio.playback_channels": ["output.routing"],
+        "engine.frame": ["engine.hop"],
+        "engine.history": ["engine.block"],
+    ]
+
+    /// The keys judged against any of `keys`.
+    static func checked(against keys: Set<String>) -> Set<String> {
+        keys.reduce(into: []) { $0.formUnion(dependents[$1] ?? []) }
+    }
+
     private static let audio: [ConfigFileKey] = [
         string("audio", "capture", \.daemon.captureDevice),
         string("audio", "playback", \.daemon.playbackDevice),

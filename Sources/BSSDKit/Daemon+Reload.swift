@@ -51,7 +51,9 @@ extension Daemon {
         guard let loader else { return .failure(Self.noFile) }
         let new: DaemonConfiguration
         do { new = try loader() } catch {
-            return .failure(DaemonReloadError("\(error)"))
+            // A config file gives one line per problem, but the journal's priority prefix marks
+            // only the first line of a log message: one line keeps every problem at error level.
+            return .failure(DaemonReloadError("\(error)".split(separator: "\n").joined(separator: "; ")))
         }
         if let problem = new.problem() { return .failure(DaemonReloadError(problem)) }
         do { try new.engine.validate() } catch { return .failure(DaemonReloadError("\(error)")) }

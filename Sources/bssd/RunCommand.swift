@@ -139,7 +139,7 @@ struct RunCommand: ParsableCommand {
             try applyOptions(to: &configuration)
             return configuration
         } catch {
-            Self.log("bssd run: \(error)")
+            Self.log("\(error)")  // one line per problem, each naming the file
             throw ExitCode(error.exitCode)
         }
     }

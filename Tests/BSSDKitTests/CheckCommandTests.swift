@@ -72,6 +72,16 @@ struct CheckCommandTests {
         #expect(missing.status == 66)
         #expect(missing.standardError.contains("none.toml: cannot read the config file: No such file or directory"))
 
+        // Every problem of the file at once, one line each, by key, then nothing else.
+        try "[log]\nlevel = \"loud\"\n[engine]\nalpha = 1.5\n[audio]\nchannels = 9\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let several = try Self.bssd("--config", file, "--check")
+        #expect(several.status == 78)
+        let lines = several.standardError.split(separator: "\n")
+        #expect(lines.count == 3, "\(several.standardError)")
+        #expect(lines.first == "bssd run: \(file): audio.channels = 9 is invalid: allowed is 2 to 8 microphones")
+        #expect(lines.dropFirst().first?.hasPrefix("\(file): engine.alpha = 1.5 is invalid: allowed is a forgetting factor") == true)
+        #expect(lines.last?.hasPrefix("\(file): log.level = \"loud\" is invalid: allowed is \"error\"") == true)
+
         // A valid file made invalid by an option: the option's value is named.
         let overridden = try Self.bssd("--config", Self.shipped, "--check", "--alpha", "1.5")
         #expect(overridden.status == 78)

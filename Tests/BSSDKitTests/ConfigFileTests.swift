@@ -12,15 +12,22 @@ struct ConfigFileTests {
     static let shippedPath = packageDirectory.appendingPathComponent("config/bssd.toml").path
     static let path = "/etc/bssd/bssd.toml"
 
-    /// The reason `text` is refused, or nil when it is accepted.
-    static func reason(_ text: String) -> ConfigFileError.Reason? {
+    /// Every reason `text` is refused, in the error's order; empty when it is accepted.
+    static func reasons(_ text: String) -> [ConfigFileError.Reason] {
         do {
             _ = try DaemonConfigurationFile.parse(text: text, path: path)
-            return nil
+            return []
         } catch {
             #expect(error.path == path)
-            return error.reason
+            return error.reasons
         }
+    }
+
+    /// The one reason `text` is refused, or nil when it is accepted.
+    static func reason(_ text: String) -> ConfigFileError.Reason? {
+        let reasons = reasons(text)
+        #expect(reasons.count <= 1, "\(reasons)")
+        return reasons.first
     }
 
     static func parse(_ text: String) throws -> DaemonConfiguration {
@@ -294,8 +301,8 @@ struct ConfigFileTests {
         try "[audio]\nasoundrc = \"defs/asoundrc\"\n".write(toFile: config, atomically: true, encoding: .utf8)
         let reference = #expect(throws: ConfigFileError.self) { try DaemonConfigurationFile.load(path: config) }
         let resolved = "\(directory.path)/defs/asoundrc"
-        #expect(reference?.reason == .unreadableReference(
-            key: "audio.asoundrc", value: "\"defs/asoundrc\"", file: resolved, reason: "No such file or directory"))
+        #expect(reference?.reasons == [.unreadableReference(
+            key: "audio.asoundrc", value: "\"defs/asoundrc\"", file: resolved, reason: "No such file or directory")])
         #expect(reference?.description == "\(config): audio.asoundrc = \"defs/asoundrc\": cannot read \(resolved): No such file or directory")
         #expect(reference?.isUnreadable == true)
 
@@ -303,6 +310,67 @@ struct ConfigFileTests {
         try FileManager.default.createDirectory(at: directory.appendingPathComponent("defs"), withIntermediateDirectories: true)
         try "pcm.x { type null }\n".write(toFile: resolved, atomically: true, encoding: .utf8)
         #expect(try DaemonConfigurationFile.load(path: config).alsaDefinitions == "pcm.x { type null }\n")
+    }
+
+    // MARK: - Every problem at once
+
+    @Test("unrelated problems in different sections are all reported, sorted by key, one line each")
+    func everyProblemAtOnce() throws {
+        // Written out of key order, and found by different checks: the level by its key, the
+        // channels and α by the engine's limits, one after the other.
+        let text = "[log]\nlevel = \"loud\"\n[engine]\nalpha = 1.5\n[audio]\nchannels = 9\n"
+        let error = try #require(#expect(throws: ConfigFileError.self) { try Self.parse(text) })
+        let levels = "\"error\", \"warning\", \"notice\", \"info\", \"debug\""
+        #expect(error.reasons == [
+            .invalid(key: "audio.channels", value: "9", allowed: "2 to 8 microphones"),
+            .invalid(key: "engine.alpha", value: "1.5", allowed: "a forgetting factor strictly between 0 and 1, e.g. 0.97"),
+            .invalid(key: "log.level", value: "\"loud\"", allowed: levels),
+        ])
+        #expect(error.description == """
+            /etc/bssd/bssd.toml: audio.channels = 9 is invalid: allowed is 2 to 8 microphones
+            /etc/bssd/bssd.toml: engine.alpha = 1.5 is invalid: allowed is a forgetting factor strictly between 0 and 1, e.g. 0.97
+            /etc/bssd/bssd.toml: log.level = "loud" is invalid: allowed is \(levels)
+            """)
+        #expect(!error.isUnreadable)
+
+        // Unknown names, wrong types and invalid values together.
+        #expect(Self.reasons("[realtime]\npriority = 120\n[output]\nmute = \"yes\"\n[engine]\nalfa = 0.9\n") == [
+            .unknownKey("engine.alfa", suggestion: "engine.alpha"),
+            .wrongType(key: "output.mute", value: "\"yes\"", expected: "true or false"),
+            .invalid(key: "realtime.priority", value: "120", allowed: "SCHED_FIFO's 1…99"),
+        ])
+    }
+
+    @Test("a refused value does not make the keys checked against it wrong too")
+    func noFollowOnErrors() {
+        let frame = "one of 256, 512, 1024, 2048, 4096, 8192"
+        // hop = 750 is right for the frame written, wrong only for the default frame.
+        #expect(Self.reasons("[engine]\nframe = 3000\nhop = 750\nalpha = 1.5") == [
+            .invalid(key: "engine.alpha", value: "1.5", allowed: "a forgetting factor strictly between 0 and 1, e.g. 0.97"),
+            .invalid(key: "engine.frame", value: "3000", allowed: frame),
+        ])
+        #expect(Self.reasons("[engine]\nframe = \"big\"\nhop = 512")
+            == [.wrongType(key: "engine.frame", value: "\"big\"", expected: "an integer")])
+        #expect(Self.reasons("[engine]\nhistory = 100\nblock = 20")
+            == [.invalid(key: "engine.history", value: "100", allowed: "1 to 64 frames")])
+        #expect(Self.reasons("[audio]\nchannels = 9\n[engine]\nreference_mic = 5\n[output]\nrouting = [7, 6]")
+            == [.invalid(key: "audio.channels", value: "9", allowed: "2 to 8 microphones")])
+        #expect(Self.reasons("[audio]\nplayback_channels = 0\n[output]\nrouting = [0, 1, 1]")
+            == [.invalid(key: "audio.playback_channels", value: "0", allowed: "1 to 64 channels")])
+        // A misspelt key counts as written: hop and prefill are not judged against its default.
+        #expect(Self.reasons("[engine]\nfrme = 2048\nhop = 512") == [.unknownKey("engine.frme", suggestion: "engine.frame")])
+        #expect(Self.reasons("[adio]\nchannels = 4\n[engine]\nreference_mic = 3") == [.unknownSection("adio", suggestion: "audio")])
+        #expect(Self.reasons("[audio]\nperoids = 4\nprefill = 3") == [.unknownKey("audio.peroids", suggestion: "audio.periods")])
+        // A key checked against a value the file got right is still judged.
+        #expect(Self.reasons("[engine]\nframe = 2048\nhop = 1024\nhistory = 8\nblock = 9").map(\.key)
+            == ["engine.block"])
+    }
+
+    @Test("exit 66 only when every problem is a file that cannot be read")
+    func unreadableAmongOthers() {
+        let reference = ConfigFileError.Reason.unreadableReference(key: "audio.asoundrc", value: "\"x\"", file: "/x", reason: "gone")
+        #expect(ConfigFileError(path: Self.path, reason: reference).isUnreadable)
+        #expect(!ConfigFileError(path: Self.path, reasons: [reference, .invalid(key: "engine.alpha", value: "1.5", allowed: "…")]).isUnreadable)
     }
 
     @Test("suggestions: typos, separators and cut-off names, nothing for unrelated words")
