@@ -78,7 +78,7 @@ struct CheckCommandTests {
         #expect(several.status == 78)
         let lines = several.standardError.split(separator: "\n")
         #expect(lines.count == 3, "\(several.standardError)")
-        #expect(lines.first == "bssd run: \(file): audio.channels = 9 is invalid: allowed is 2 to 8 microphones")
+        #expect(lines.first == "\(file): audio.channels = 9 is invalid: allowed is 2 to 8 microphones")
         #expect(lines.dropFirst().first?.hasPrefix("\(file): engine.alpha = 1.5 is invalid: allowed is a forgetting factor") == true)
         #expect(lines.last?.hasPrefix("\(file): log.level = \"loud\" is invalid: allowed is \"error\"") == true)
 
