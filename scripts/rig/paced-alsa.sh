@@ -135,6 +135,25 @@ stop_pid() { # stop_pid PIDFILE NAME: only the process this script started, by i
     rm -f "$1"
 }
 
+# True when some jackd process is alive (zombies do not count: on these machines init does not
+# reap them, and they hold nothing).
+any_live_jackd() {
+    local stat
+    for stat in /proc/[0-9]*/stat; do
+        read -r _ comm state _ <"$stat" 2>/dev/null || continue
+        [ "$comm" = "(jackd)" ] && [ "$state" != Z ] && return 0
+    done
+    return 1
+}
+
+# A jackd that was killed leaves its entry in JACK's server registry, plus sockets and semaphores
+# in /dev/shm; JACK allows a handful of servers, and after enough killed rigs every start fails with
+# "Too many servers already active". With no jackd alive at all, all of it is stale: remove it.
+clean_stale_jack_state() {
+    any_live_jackd && return 0
+    rm -rf /dev/shm/jack-shm-registry /dev/shm/jack-[0-9]* /dev/shm/jack_* 2>/dev/null || true
+}
+
 cmd_start() {
     local RATE=${BSS_RATE:-16000} PERIOD=${BSS_PERIOD:-256} NCAP=${BSS_CAPTURE_CHANNELS:-2}
     local NPLAY=${BSS_PLAYBACK_CHANNELS:-} REALTIME=${BSS_REALTIME:-0}
@@ -162,6 +181,7 @@ cmd_start() {
     jack_lsp >/dev/null 2>&1 && die "a JACK server named '$SERVER' is running and was not started here (set BSS_JACK_SERVER)"
     local rt=-r; [ "$REALTIME" = 1 ] && rt=-R
     rm -f "$RIG_DIR/xruns"
+    clean_stale_jack_state
     # -r: no realtime rights needed; -C 0 -P 0: no system ports, the hub provides them.
     nohup jackd $rt -n "$SERVER" -t 500 -d dummy -r "$RATE" -p "$PERIOD" -C 0 -P 0 </dev/null >"$RIG_DIR/jackd.log" 2>&1 &
     echo $! >"$RIG_DIR/jackd.pid"
