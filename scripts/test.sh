@@ -37,6 +37,7 @@ echo "==> swift test"
 swift test
 
 echo "==> swift test -c release --filter PacedRigTests (live pipeline on the paced ALSA rig)"
+bash scripts/rig/paced-alsa.sh clean
 swift test -c release --filter PacedRigTests
 
 bash scripts/test-install.sh

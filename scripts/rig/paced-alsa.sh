@@ -19,6 +19,7 @@
 #         paced-alsa.sh record OUT.wav SECONDS [--with-input]   # bss_monitor, or bss_tap with the input
 #         paced-alsa.sh xruns | status | stop
 #         paced-alsa.sh install                   # only the apt packages (start does it too)
+#         paced-alsa.sh clean                     # with no jackd alive: drop JACK's stale registry
 #
 # BSS_RIG_DIR (state folder) and BSS_JACK_SERVER (server name) keep parallel rigs apart. The PCM
 # definitions are in $BSS_RIG_DIR/asoundrc (for bssd run --asoundrc, or ALSA_CONFIG_PATH).
@@ -147,11 +148,17 @@ any_live_jackd() {
 }
 
 # A jackd that was killed leaves its entry in JACK's server registry, plus sockets and semaphores
-# in /dev/shm; JACK allows a handful of servers, and after enough killed rigs every start fails with
-# "Too many servers already active". With no jackd alive at all, all of it is stale: remove it.
-clean_stale_jack_state() {
-    any_live_jackd && return 0
+# in /dev/shm; JACK allows 8 servers, and after enough killed rigs every start fails with "Too many
+# servers already active". With no jackd alive at all, all of it is stale: remove it. Only between
+# test processes: a process that has used libjack keeps the old registry mapped and would not see
+# servers registered in a new one.
+cmd_clean() {
+    if any_live_jackd; then
+        log "clean: a jackd is running; leaving JACK's registry alone"
+        return 0
+    fi
     rm -rf /dev/shm/jack-shm-registry /dev/shm/jack-[0-9]* /dev/shm/jack_* 2>/dev/null || true
+    log "clean: removed JACK's stale server registry"
 }
 
 cmd_start() {
@@ -181,7 +188,6 @@ cmd_start() {
     jack_lsp >/dev/null 2>&1 && die "a JACK server named '$SERVER' is running and was not started here (set BSS_JACK_SERVER)"
     local rt=-r; [ "$REALTIME" = 1 ] && rt=-R
     rm -f "$RIG_DIR/xruns"
-    clean_stale_jack_state
     # -r: no realtime rights needed; -C 0 -P 0: no system ports, the hub provides them.
     nohup jackd $rt -n "$SERVER" -t 500 -d dummy -r "$RATE" -p "$PERIOD" -C 0 -P 0 </dev/null >"$RIG_DIR/jackd.log" 2>&1 &
     echo $! >"$RIG_DIR/jackd.pid"
@@ -262,5 +268,6 @@ case ${1:-} in
     xruns) cmd_xruns ;;
     status) cmd_status ;;
     stop) cmd_stop ;;
+    clean) cmd_clean ;;
     *) sed -n '2,/^set -euo/p' "$0" | sed '$d'; exit 2 ;;
 esac
