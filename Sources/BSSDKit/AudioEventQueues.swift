@@ -1,5 +1,5 @@
 import AudioIO
-import Glibc
+import ControlProtocol
 
 /// One lock-free queue of `AudioEvent`s per audio thread (each queue has exactly one producer,
 /// its thread, and one consumer, the logger), so an audio thread reports without allocating,
@@ -20,7 +20,7 @@ public final class AudioEventQueues: Sendable {
 
     /// On `source`'s thread only. Allocation-free.
     func post(_ kind: AudioEvent.Kind, count: Int, total: Int, from source: Source) {
-        var event = AudioEvent(kind: kind, count: count, total: total, time: monotonicNanoseconds())
+        var event = AudioEvent(kind: kind, count: count, total: total, time: MonotonicClock.nanoseconds)
         _ = withUnsafePointer(to: &event) { rings[source.rawValue].push($0, count: 1) }
     }
 
@@ -33,11 +33,4 @@ public final class AudioEventQueues: Sendable {
             }
         }
     }
-}
-
-/// CLOCK_MONOTONIC in nanoseconds: allocation-free and never blocks.
-func monotonicNanoseconds() -> Int {
-    var now = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &now)
-    return now.tv_sec * 1_000_000_000 + now.tv_nsec
 }

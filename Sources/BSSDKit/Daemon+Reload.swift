@@ -1,3 +1,4 @@
+import ControlProtocol
 import Glibc
 import RealtimeEngine
 import Synchronization
@@ -37,8 +38,8 @@ extension Daemon {
         }
         let ticket = reloadResults.withLock { $0.take() }
         requestReload()
-        let deadline = monotonicNanoseconds() + Int(timeout * 1e9)
-        while monotonicNanoseconds() < deadline {
+        let deadline = MonotonicClock.nanoseconds + Int(timeout * 1e9)
+        while MonotonicClock.nanoseconds < deadline {
             if let result = reloadResults.withLock({ $0.result(for: ticket) }) { return result }
             usleep(10_000)
         }
@@ -98,13 +99,16 @@ extension Daemon {
         return .success(changes.isEmpty ? "nothing changed" : changes.joined(separator: "; "))
     }
 
+    /// Whether anything besides the engine, output, control and log settings differs: those are
+    /// handled on their own; every other field is opened into the PCMs or the audio threads.
     private func audioSettingsChanged(_ old: DaemonConfiguration, _ new: DaemonConfiguration) -> Bool {
-        old.captureDevice != new.captureDevice || old.playbackDevice != new.playbackDevice
-            || old.sampleRate != new.sampleRate || old.periodFrames != new.periodFrames || old.periods != new.periods
-            || old.playbackPrefillPeriods != new.playbackPrefillPeriods || old.alsaDefinitions != new.alsaDefinitions
-            || old.lateFallback != new.lateFallback || old.pacing != new.pacing
-            || old.realtimePriority != new.realtimePriority || old.lockMemory != new.lockMemory
-            || old.stallTimeoutMilliseconds != new.stallTimeoutMilliseconds || old.duration != new.duration
+        var rest = old
+        rest.engine = new.engine
+        rest.output = new.output
+        rest.playbackChannels = new.playbackChannels
+        rest.control = new.control
+        rest.log = new.log
+        return rest != new
     }
 
     /// Stops the running pipeline (draining it) and starts one for `new`. When the new one cannot

@@ -42,7 +42,7 @@ extension Daemon {
     /// The histogram counts of the last 10–20 s: `now` minus a reading kept from at least 10 s
     /// ago (all of `now` when the pipeline is younger than that or was replaced).
     private func recentBlockTimes(_ now: [Int]) -> [Int] {
-        let time = monotonicNanoseconds()
+        let time = MonotonicClock.nanoseconds
         return blockWindow.withLock { window in
             if time - window.latestTime >= Self.blockWindowNanoseconds {
                 window.previous = window.latest

@@ -1,4 +1,5 @@
 import AudioIO
+import ControlProtocol
 import Glibc
 import RealtimeEngine
 import Synchronization
@@ -12,7 +13,7 @@ import Synchronization
 /// Signals only set flags (`requestStop`, `requestReload`, `requestStall`: atomic stores,
 /// async-signal-safe); the main loop acts on them every `tick`.
 public final class Daemon: @unchecked Sendable {
-    public enum State: String, Sendable {
+    public enum State: String, Sendable, CaseIterable {
         case starting, running, reopening, reloading, stopping, stopped
     }
 
@@ -24,7 +25,7 @@ public final class Daemon: @unchecked Sendable {
     let events = AudioEventQueues()
     let commands = EngineChannel()
     let eventLogger: EventLogger
-    let startTime = monotonicNanoseconds()
+    let startTime = MonotonicClock.nanoseconds
 
     /// The configuration in force. Written by the main thread (reload) and the control thread
     /// (`set`), both holding `reconfiguration`.
@@ -80,30 +81,16 @@ public final class Daemon: @unchecked Sendable {
     }
 
     public var state: State {
-        switch stateValue.load(ordering: .relaxed) {
-        case 0: .starting
-        case 1: .running
-        case 2: .reopening
-        case 3: .reloading
-        case 4: .stopping
-        default: .stopped
-        }
+        State.allCases[stateValue.load(ordering: .relaxed)]
     }
 
+    /// The state as its index in `State.allCases`, so it fits an atomic.
     func setState(_ newState: State) {
-        let raw = switch newState {
-        case .starting: 0
-        case .running: 1
-        case .reopening: 2
-        case .reloading: 3
-        case .stopping: 4
-        case .stopped: 5
-        }
-        stateValue.store(raw, ordering: .relaxed)
+        stateValue.store(State.allCases.firstIndex(of: newState)!, ordering: .relaxed)
     }
 
     /// Seconds since the daemon was built.
-    public var uptime: Double { Double(monotonicNanoseconds() - startTime) / 1e9 }
+    public var uptime: Double { Double(MonotonicClock.nanoseconds - startTime) / 1e9 }
 
     // MARK: - Requests (any thread, async-signal-safe)
 
@@ -222,8 +209,8 @@ public final class Daemon: @unchecked Sendable {
             } catch {
                 log.warning("Reopen attempt \(attempt) failed: \(error) Retrying in \(Self.seconds(wait)).")
             }
-            let deadline = monotonicNanoseconds() + Int(wait * 1e9)
-            while monotonicNanoseconds() < deadline, !stopRequested.load(ordering: .relaxed) {
+            let deadline = MonotonicClock.nanoseconds + Int(wait * 1e9)
+            while MonotonicClock.nanoseconds < deadline, !stopRequested.load(ordering: .relaxed) {
                 commands.receive(into: engine)
                 supervision?.tick(waiting: true, status: statusLine)
                 usleep(tickMicroseconds)
@@ -257,6 +244,6 @@ public final class Daemon: @unchecked Sendable {
     }
 
     static func milliseconds(_ value: Double) -> String {
-        "\(Int((value * 10).rounded()) / 10).\(Int((value * 10).rounded()) % 10) ms"
+        "\(tenths(value)) ms"
     }
 }

@@ -1,4 +1,5 @@
 import AudioIO
+import ControlProtocol
 import Glibc
 import RealtimeEngine
 import Synchronization
@@ -30,9 +31,9 @@ final class EngineChannel: @unchecked Sendable {
             guard withUnsafePointer(to: &copy, { queue.push($0, count: 1) }) == 1 else { return false }
             sent += 1
             let target = sent
-            let deadline = monotonicNanoseconds() + Int(timeout * 1e9)
+            let deadline = MonotonicClock.nanoseconds + Int(timeout * 1e9)
             while completed.load(ordering: .acquiring) < target {
-                if monotonicNanoseconds() > deadline { return false }
+                if MonotonicClock.nanoseconds > deadline { return false }
                 usleep(1000)
             }
             return true

@@ -1,3 +1,4 @@
+import ControlProtocol
 import Glibc
 import Synchronization
 
@@ -50,7 +51,7 @@ public final class EventLogger: @unchecked Sendable {
         thread = try AudioThread.spawn(name: "bssd-log") { [self] in
             while running.load(ordering: .relaxed) {
                 usleep(intervalMicroseconds)
-                flush(now: monotonicNanoseconds())
+                flush(now: MonotonicClock.nanoseconds)
             }
             flush(now: .max)
         }.get()
@@ -87,7 +88,7 @@ public final class EventLogger: @unchecked Sendable {
     private func closeWindow(_ kind: AudioEvent.Kind) {
         guard let window = windows.removeValue(forKey: kind), window.suppressed > 0 else { return }
         let seconds = Double(window.last.time - window.start) / 1e9
-        let span = seconds < 0.05 ? "at once" : "within \(Int((seconds * 10).rounded()) / 10).\(Int((seconds * 10).rounded()) % 10) s"
+        let span = seconds < 0.05 ? "at once" : "within \(tenths(seconds)) s"
         let amount = Self.unitless(kind) ? "" : " (\(window.amount) \(Self.unit(kind)))"
         log.warning("\(window.suppressed) more \(Self.noun(kind)) \(span)\(amount); \(window.last.total) in total since start.")
     }

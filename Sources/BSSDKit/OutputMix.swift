@@ -11,13 +11,12 @@ struct OutputMix {
         routes.initialize(repeating: -1, count: playbackChannels)
     }
 
-    func copy(from other: OutputMix, playbackChannels: Int) -> OutputMix {
-        var copy = self
+    /// Takes `other`'s settings into this mix's own buffers (no allocation).
+    mutating func assign(_ other: OutputMix, playbackChannels: Int) {
         routes.update(from: other.routes, count: playbackChannels)
-        copy.gain = other.gain
-        copy.muted = other.muted
-        copy.bypass = other.bypass
-        return copy
+        gain = other.gain
+        muted = other.muted
+        bypass = other.bypass
     }
 
     /// Sample `t` of playback channel `p` under this mix.

@@ -51,7 +51,7 @@ final class OutputRenderer {
         let generation = settings.read(into: &next, seen: seen)
         let changed = generation != seen
         seen = generation
-        if first { current = current.copy(from: next, playbackChannels: P) }
+        if first { current.assign(next, playbackChannels: P) }
         let fading = changed && !first
         for t in 0..<hop {
             delayLine[(delayWrite + t) % delayLength] = input[t * M + referenceMic]
@@ -72,6 +72,6 @@ final class OutputRenderer {
             }
         }
         delayWrite = (delayWrite + hop) % delayLength
-        if fading { current = current.copy(from: next, playbackChannels: P) }
+        if fading { current.assign(next, playbackChannels: P) }
     }
 }

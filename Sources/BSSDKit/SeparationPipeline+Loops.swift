@@ -1,4 +1,5 @@
 import AudioIO
+import ControlProtocol
 import Glibc
 import RealtimeSupport
 import Synchronization
@@ -82,7 +83,6 @@ extension SeparationPipeline {
         let M = configuration.captureChannels
         let P = configuration.resolvedPlaybackChannels
         let freewheel = configuration.pacing == .freewheel
-        let output = renderedOutput
         var processed = 0, dropped = 0, longest = 0, nonFinite = 0
         var counter = ThreadAllocations()
         while controlState != .abort {
@@ -98,10 +98,10 @@ extension SeparationPipeline {
             inputRing.pop(into: engineInput, count: hop)
             if freewheel { inputSpace.ring() }
             commands.receive(into: separator)
-            let begin = monotonicNanoseconds()
+            let begin = MonotonicClock.nanoseconds
             separator.process(input: engineInput, output: engineOutput)
-            let elapsed = monotonicNanoseconds() - begin
-            renderer.render(input: engineInput, separated: engineOutput, into: renderedOutput, settings: self.output)
+            let elapsed = MonotonicClock.nanoseconds - begin
+            renderer.render(input: engineInput, separated: engineOutput, into: renderedOutput, settings: output)
             status.blockTimes.record(nanoseconds: elapsed)
             PipelineStatus.publishLevels(engineOutput, frames: hop, channels: K, into: status.sourceLevels)
             PipelineStatus.publishLevels(engineInput, frames: hop, channels: M, into: status.inputLevels)
@@ -110,11 +110,11 @@ extension SeparationPipeline {
                 events.post(.nonFiniteInput, count: replaced - nonFinite, total: replaced, from: .processing)
             }
             nonFinite = replaced  // a reset starts the engine's count again
-            var pushed = outputRing.push(output, count: hop)
+            var pushed = outputRing.push(renderedOutput, count: hop)
             if freewheel {
                 while pushed < hop, controlState != .abort {
                     outputSpace.wait(milliseconds: Self.waitMilliseconds)
-                    pushed += outputRing.push(output + pushed * P, count: hop - pushed)
+                    pushed += outputRing.push(renderedOutput + pushed * P, count: hop - pushed)
                 }
             } else if pushed < hop {
                 dropped += hop - pushed

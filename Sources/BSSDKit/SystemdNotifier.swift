@@ -1,3 +1,4 @@
+import ControlProtocol
 import Glibc
 
 /// systemd's readiness and watchdog protocol (sd_notify(3)), spoken directly: one datagram of
@@ -66,9 +67,7 @@ public struct SystemdNotifier: Sendable {
     /// A reload began; call `ready()` when it is done. MONOTONIC_USEC lets systemd ≥ 253 match the
     /// READY=1 to this reload (Type=notify-reload requires it; older versions ignore it).
     public func reloading() throws(SystemdNotifyError) {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        try send(["RELOADING=1", "MONOTONIC_USEC=\(Int(now.tv_sec) * 1_000_000 + Int(now.tv_nsec) / 1000)"])
+        try send(["RELOADING=1", "MONOTONIC_USEC=\(MonotonicClock.nanoseconds / 1000)"])
     }
 
     /// Shutdown began: systemd shows "deactivating" instead of assuming a crash while we drain.

@@ -1,3 +1,5 @@
+import ControlProtocol
+
 /// The daemon's side of systemd's notify protocol, on the main thread: READY=1 once the first
 /// block is separated, RELOADING=1 / READY=1 around a reload, STOPPING=1, a STATUS= line every
 /// few seconds, and WATCHDOG=1 only while the engine makes progress (or while the daemon is
@@ -17,7 +19,7 @@ struct SystemdSupervision {
         self.notifier = notifier
         self.log = log
         policy = WatchdogPolicy(progress: progress)
-        lastPing = monotonicNanoseconds()
+        lastPing = MonotonicClock.nanoseconds
     }
 
     mutating func ready(_ status: String) { send { [notifier] in try notifier.ready(status: status) } }
@@ -27,7 +29,7 @@ struct SystemdSupervision {
     /// Every main-loop tick: the watchdog at half its timeout, the status line every 5 s.
     /// `waiting` is true while the daemon is reopening a device (no progress is expected).
     mutating func tick(waiting: Bool, status: () -> String) {
-        let now = monotonicNanoseconds()
+        let now = MonotonicClock.nanoseconds
         if let interval = notifier.watchdogInterval {
             let (seconds, attoseconds) = interval.components
             let nanoseconds = Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)
