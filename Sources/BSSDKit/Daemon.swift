@@ -168,6 +168,9 @@ public final class Daemon: @unchecked Sendable {
             usleep(tickMicroseconds)
         }
         setState(.stopped)
+        if let dropped = supervision?.dropped, dropped > 0 {
+            log.warning("\(dropped) systemd notification\(dropped == 1 ? " was" : "s were") dropped because systemd did not read them.")
+        }
         return totals.withLock { $0 }
     }
 

@@ -9,6 +9,11 @@ import Glibc
 /// Outside systemd (NOTIFY_SOCKET unset) every call does nothing, so the daemon calls it
 /// unconditionally. Each send opens, uses and closes its own socket, as libsystemd does: sends are
 /// rare (a few per second at most), and the value stays trivially `Sendable`.
+///
+/// A send never waits. A datagram socket's receiver queues only `net.unix.max_dgram_qlen`
+/// messages (10 by default); a blocking send to a systemd (or test listener) that has stopped
+/// reading would stall the daemon's main loop, and with it stopping and reloading. A full queue
+/// is `SystemdNotifyError.notReading` instead: the caller drops the message and counts it.
 public struct SystemdNotifier: Sendable {
     /// The NOTIFY_SOCKET value as given, for error messages; nil when not run by systemd.
     public let socketAddress: String?
@@ -56,7 +61,11 @@ public struct SystemdNotifier: Sendable {
 
     /// Start-up (or a reload) finished: systemd marks the unit active and `systemctl start` returns.
     public func ready(status: String? = nil) throws(SystemdNotifyError) {
-        try send(["READY=1"] + (status.map { ["STATUS=\($0.replacingNewlines())"] } ?? []))
+        try send(Self.readyFields(status: status))
+    }
+
+    static func readyFields(status: String?) -> [String] {
+        ["READY=1"] + (status.map { ["STATUS=\($0.replacingNewlines())"] } ?? [])
     }
 
     /// A one-line state shown by `systemctl status`.
@@ -67,7 +76,12 @@ public struct SystemdNotifier: Sendable {
     /// A reload began; call `ready()` when it is done. MONOTONIC_USEC lets systemd ≥ 253 match the
     /// READY=1 to this reload (Type=notify-reload requires it; older versions ignore it).
     public func reloading() throws(SystemdNotifyError) {
-        try send(["RELOADING=1", "MONOTONIC_USEC=\(MonotonicClock.nanoseconds / 1000)"])
+        try send(Self.reloadingFields())
+    }
+
+    /// RELOADING=1 stamped with the time of the call.
+    static func reloadingFields() -> [String] {
+        ["RELOADING=1", "MONOTONIC_USEC=\(MonotonicClock.nanoseconds / 1000)"]
     }
 
     /// Shutdown began: systemd shows "deactivating" instead of assuming a crash while we drain.
@@ -95,11 +109,16 @@ public struct SystemdNotifier: Sendable {
             withUnsafePointer(to: &address) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
                     // MSG_NOSIGNAL: a vanished peer must be an error, never SIGPIPE.
-                    sendto(fd, text.baseAddress, text.count - 1, Int32(MSG_NOSIGNAL), $0, addressLength)
+                    // MSG_DONTWAIT: a full receive queue must be an error, never a wait.
+                    sendto(fd, text.baseAddress, text.count - 1, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT), $0, addressLength)
                 }
             }
         }
-        guard sent >= 0 else { throw .cannotSend(socket: socketAddress, message: message, code: errno) }
+        guard sent >= 0 else {
+            let code = errno
+            if code == EAGAIN || code == EWOULDBLOCK { throw .notReading(socket: socketAddress, message: message) }
+            throw .cannotSend(socket: socketAddress, message: message, code: code)
+        }
     }
 
     /// The three variables this type reads, from the process environment (BSSDKit avoids

@@ -14,6 +14,9 @@ public enum SystemdNotifyError: Error, Equatable, CustomStringConvertible {
     case cannotCreateSocket(code: Int32)
     /// `sendto` failed: the socket is gone (systemd restarted, stale environment) or refuses us.
     case cannotSend(socket: String, message: String, code: Int32)
+    /// The receiver's queue is full: systemd is not reading (hung, or busy for long). The message
+    /// was not sent; nothing waited for it.
+    case notReading(socket: String, message: String)
 
     public var description: String {
         switch self {
@@ -28,6 +31,9 @@ public enum SystemdNotifyError: Error, Equatable, CustomStringConvertible {
         case let .cannotSend(socket, message, code):
             "Cannot send '\(message.replacingNewlines())' to systemd at \(socket): "
                 + "\(String(cString: strerror(code))) (errno \(code))."
+        case let .notReading(socket, message):
+            "systemd is not reading its notification socket \(socket) (its queue is full), so "
+                + "'\(message.replacingNewlines())' was dropped instead of waiting for it."
         }
     }
 }

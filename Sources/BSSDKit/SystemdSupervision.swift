@@ -5,7 +5,10 @@ import ControlProtocol
 /// few seconds, and WATCHDOG=1 only while the engine makes progress (or while the daemon is
 /// deliberately waiting to reopen a lost device), so systemd restarts a wedged engine.
 ///
-/// A notification that cannot be sent is logged once and never stops the daemon.
+/// A notification that cannot be sent is logged once and never stops the daemon. When systemd
+/// is not reading (its queue is full) nothing waits: a state change (READY, RELOADING, STOPPING)
+/// is kept and sent again at the next ticks, since systemd acts on it; a WATCHDOG or STATUS is
+/// dropped and counted (`dropped`), since the next one replaces it.
 struct SystemdSupervision {
     let notifier: SystemdNotifier
     private let log: DaemonLog
@@ -13,7 +16,14 @@ struct SystemdSupervision {
     private var lastPing: Int
     private var lastStatus = 0
     private var warned = false
+    /// State changes not yet taken by systemd, oldest first.
+    private var pending: [[String]] = []
+    /// Notifications dropped because systemd was not reading.
+    private(set) var dropped = 0
     static let statusIntervalNanoseconds = 5_000_000_000
+    /// State changes kept for systemd at most; beyond that the oldest is dropped (a reload storm
+    /// while systemd is hung must not grow the daemon).
+    static let pendingLimit = 8
 
     init(notifier: SystemdNotifier, log: DaemonLog, progress: @escaping () -> Int) {
         self.notifier = notifier
@@ -22,13 +32,14 @@ struct SystemdSupervision {
         lastPing = MonotonicClock.nanoseconds
     }
 
-    mutating func ready(_ status: String) { send { [notifier] in try notifier.ready(status: status) } }
-    mutating func reloading() { send { [notifier] in try notifier.reloading() } }
-    mutating func stopping() { send { [notifier] in try notifier.stopping() } }
+    mutating func ready(_ status: String) { sendStateChange(SystemdNotifier.readyFields(status: status)) }
+    mutating func reloading() { sendStateChange(SystemdNotifier.reloadingFields()) }
+    mutating func stopping() { sendStateChange(["STOPPING=1"]) }
 
     /// Every main-loop tick: the watchdog at half its timeout, the status line every 5 s.
     /// `waiting` is true while the daemon is reopening a device (no progress is expected).
     mutating func tick(waiting: Bool, status: () -> String) {
+        flushPending()
         let now = MonotonicClock.nanoseconds
         if let interval = notifier.watchdogInterval {
             let (seconds, attoseconds) = interval.components
@@ -36,7 +47,7 @@ struct SystemdSupervision {
             if now - lastPing >= nanoseconds {
                 let progressed = policy.shouldPing()
                 if progressed || waiting {
-                    send { [notifier] in try notifier.watchdog() }
+                    send { [notifier] () throws(SystemdNotifyError) in try notifier.watchdog() }
                     lastPing = now
                 }
             }
@@ -44,14 +55,47 @@ struct SystemdSupervision {
         if notifier.isEnabled, now - lastStatus >= Self.statusIntervalNanoseconds {
             lastStatus = now
             let line = status()
-            send { [notifier] in try notifier.status(line) }
+            send { [notifier] () throws(SystemdNotifyError) in try notifier.status(line) }
         }
     }
 
-    private mutating func send(_ body: () throws -> Void) {
-        do { try body() } catch {
+    /// Sends a state change after those still pending, so systemd sees them in order.
+    private mutating func sendStateChange(_ fields: [String]) {
+        pending.append(fields)
+        if pending.count > Self.pendingLimit {
+            pending.removeFirst()
+            dropped += 1
+        }
+        flushPending()
+    }
+
+    private mutating func flushPending() {
+        while let fields = pending.first {
+            guard send({ [notifier] () throws(SystemdNotifyError) in try notifier.send(fields) }) != .notReading else { return }
+            pending.removeFirst()
+        }
+    }
+
+    private enum Outcome { case sent, notReading, failed }
+
+    @discardableResult
+    private mutating func send(_ body: () throws(SystemdNotifyError) -> Void) -> Outcome {
+        do throws(SystemdNotifyError) {
+            try body()
+            return .sent
+        } catch {
+            if case .notReading = error {
+                dropped += 1
+                if !warned {
+                    log.warning("\(error) systemd may be hung; state changes are sent again once it reads, "
+                        + "watchdog and status updates are dropped meanwhile.")
+                }
+                warned = true
+                return .notReading
+            }
             if !warned { log.warning("Cannot notify systemd: \(error). Watchdog and status updates may be missing.") }
             warned = true
+            return .failed
         }
     }
 }

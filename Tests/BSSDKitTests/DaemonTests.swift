@@ -183,6 +183,30 @@ extension LiveAudio {
             #expect(messages.contains { $0.hasPrefix("STATUS=") || $0.contains("\nSTATUS=running: 2 mics → 2 sources") })
         }
 
+        @Test("a systemd that stops reading never stalls the daemon: reload and stop finish, and the drops are counted")
+        func systemdNotReading() throws {
+            let listener = try NotifyListener(.path, reading: .stalled)
+            let notifier = try SystemdNotifier(
+                environment: ["NOTIFY_SOCKET": listener.address, "WATCHDOG_USEC": "20000"], processID: getpid())
+            let bench = try Bench(seconds: 6)
+            bench.next.withLock { $0 = bench.configuration }
+            let lines = EventLoggerTests.Lines()
+            let daemon = try Daemon(
+                configuration: bench.configuration, log: DaemonLog(level: .warning) { line in lines.lines.withLock { $0.append(line) } },
+                loader: { [bench] () throws in try #require(bench.next.withLock { $0 }) }, notifier: notifier, tick: 0.01)
+            let finish = Self.launch(daemon)
+            // A ping every tick once the engine runs: the queue (10 datagrams by default) is full
+            // long before the second reload.
+            #expect(Self.waitUntil { Self.processed(daemon) >= 16000 })
+            for _ in 0..<2 {
+                #expect((try? daemon.reloadAndWait(timeout: 5).get()) == "nothing changed")
+            }
+            daemon.requestStop()
+            #expect(finish() != nil)
+            #expect(lines.all.contains { $0.contains("not reading its notification socket") })
+            #expect(lines.all.contains { $0.contains("systemd notifications were dropped because systemd did not read them") })
+        }
+
         @Test("without a config file there is nothing to reload, and the daemon says so")
         func noFile() throws {
             let bench = try Bench(seconds: 1)

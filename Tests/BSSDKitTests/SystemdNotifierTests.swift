@@ -70,6 +70,27 @@ struct SystemdNotifierTests {
             + "No such file or directory (errno 2).")
     }
 
+    @Test("a receiver that stops reading makes a send fail at once, never wait", .timeLimit(.minutes(1)))
+    func fullQueue() throws {
+        let listener = try NotifyListener(.path, reading: .stalled)
+        let notifier = try SystemdNotifier(environment: ["NOTIFY_SOCKET": listener.address])
+        // The kernel queues net.unix.max_dgram_qlen datagrams (10 by default, 512 at most here);
+        // the send after the last one that fits must come back with the full queue, not block.
+        var sent = 0
+        var refusal: SystemdNotifyError?
+        while refusal == nil, sent < 100_000 {
+            do throws(SystemdNotifyError) {
+                try notifier.watchdog()
+                sent += 1
+            } catch {
+                refusal = error
+            }
+        }
+        #expect(sent > 0)
+        #expect(refusal == .notReading(socket: listener.address, message: "WATCHDOG=1"))
+        #expect(refusal?.description.contains("not reading its notification socket") == true)
+    }
+
     @Test("addresses that are not Unix sockets are refused at start-up")
     func badAddresses() {
         #expect(throws: SystemdNotifyError.unsupportedSocketAddress("vsock:2:1234")) {
