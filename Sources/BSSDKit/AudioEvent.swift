@@ -12,7 +12,7 @@ public struct AudioEvent: BitwiseCopyable, Sendable, Equatable {
         case outputOverrun
         /// Playback played the fallback for a period because processing was late.
         case lateBlock
-        /// `count` NaN/Inf input samples replaced by zero in one block.
+        /// `count` NaN/Inf samples replaced by zero in one captured period.
         case nonFiniteInput
         /// A test stalled the capture thread for `count` milliseconds.
         case stallInjected

@@ -135,7 +135,7 @@ public final class EventLogger: @unchecked Sendable {
         case .captureOverrun: "capture-ring overflows"
         case .outputOverrun: "output-ring overflows"
         case .lateBlock: "late blocks"
-        case .nonFiniteInput: "blocks with NaN/Inf input"
+        case .nonFiniteInput: "captured periods with NaN/Inf"
         case .stallInjected: "injected stalls"
         }
     }

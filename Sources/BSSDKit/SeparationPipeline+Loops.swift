@@ -26,7 +26,7 @@ extension SeparationPipeline {
         let limit = configuration.frameLimit ?? .max
         let freewheel = configuration.pacing == .freewheel
         let bypass = configuration.lateFallback == .bypass
-        var captured = 0, overrun = 0, xruns = 0
+        var captured = 0, overrun = 0, xruns = 0, nonFinite = 0
         var counter = ThreadAllocations()
         while controlState == .run, captured < limit {
             let frames = min(period, limit - captured)
@@ -44,6 +44,13 @@ extension SeparationPipeline {
                 break
             }
             captured += frames
+            // A float device can deliver NaN/Inf. Replaced here, where every path to the speaker
+            // starts (the engine, the bypass and the reference-mic fallback), not in one of them.
+            let replaced = Self.replaceNonFinite(captureBuffer, count: frames * M)
+            if replaced > 0 {
+                nonFinite += replaced
+                events.post(.nonFiniteInput, count: replaced, total: nonFinite, from: .capture)
+            }
             if bypass {
                 for i in 0..<frames { bypassScratch[i] = captureBuffer[i * M + reference] }
                 bypassRing.push(bypassScratch, count: frames)  // full: the freshest frames are lost, fine for a fallback
@@ -83,7 +90,7 @@ extension SeparationPipeline {
         let M = configuration.captureChannels
         let P = configuration.resolvedPlaybackChannels
         let freewheel = configuration.pacing == .freewheel
-        var processed = 0, dropped = 0, longest = 0, nonFinite = 0
+        var processed = 0, dropped = 0, longest = 0
         var counter = ThreadAllocations()
         while controlState != .abort {
             guard inputRing.availableToRead >= hop else {
@@ -105,11 +112,6 @@ extension SeparationPipeline {
             status.blockTimes.record(nanoseconds: elapsed)
             PipelineStatus.publishLevels(engineOutput, frames: hop, channels: K, into: status.sourceLevels)
             PipelineStatus.publishLevels(engineInput, frames: hop, channels: M, into: status.inputLevels)
-            let replaced = separator.statistics.nonFiniteSamples
-            if replaced > nonFinite {
-                events.post(.nonFiniteInput, count: replaced - nonFinite, total: replaced, from: .processing)
-            }
-            nonFinite = replaced  // a reset starts the engine's count again
             var pushed = outputRing.push(renderedOutput, count: hop)
             if freewheel {
                 while pushed < hop, controlState != .abort {
@@ -201,6 +203,9 @@ extension SeparationPipeline {
                 debt += period - available
                 events.post(.lateBlock, count: period - available, total: late, from: .playback)
             }
+            // The input is finite and so is the engine's output; this makes it certain for the
+            // listener's ears whatever an engine, a gain or a future output stage computes.
+            Self.replaceNonFinite(playbackBuffer, count: frames * P)
             do {
                 _ = try pcm.writeFrames(playbackBuffer, frames: frames)
             } catch {
@@ -242,6 +247,17 @@ extension SeparationPipeline {
     }
 
     // MARK: - Shared
+
+    /// Replaces NaN and ±Inf by silence; returns how many it replaced. Allocation-free.
+    @discardableResult
+    static func replaceNonFinite(_ samples: UnsafeMutablePointer<Float>, count: Int) -> Int {
+        var replaced = 0
+        for i in 0..<count where !samples[i].isFinite {
+            samples[i] = 0
+            replaced += 1
+        }
+        return replaced
+    }
 
     /// Records the error that ends a thread and aborts the pipeline. The error's text was allocated
     /// by the throw; this is the thread's last act, so the lock and the append are acceptable.

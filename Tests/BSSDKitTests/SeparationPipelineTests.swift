@@ -171,6 +171,55 @@ extension LiveAudio {
             #expect(status.processingAllocations == 0, "\(status)")
         }
 
+        /// Where NaN/Inf input could reach the speaker: separated, bypassed, and the reference
+        /// microphone played when processing is late (realtime pacing on clockless devices is late
+        /// most of the time).
+        enum NonFinitePath: CaseIterable { case separated, bypass, lateFallback }
+
+        @Test("NaN/Inf bursts in the captured audio never reach the output, whatever path it takes", arguments: NonFinitePath.allCases)
+        func nonFiniteInput(path: NonFinitePath) throws {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bssd-nonfinite-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let inPath = directory.appendingPathComponent("in.raw").path
+            let outPath = directory.appendingPathComponent("out.raw").path
+            let frames = 64 * Self.engine().hop
+            var input = Self.mixture(frames: frames)
+            let bursts: [Float] = [.nan, .infinity, -.infinity]
+            var injected = 0
+            for t in stride(from: 1000, to: frames, by: 3000) {
+                for i in 0..<200 {
+                    input[2 * (t + i)] = bursts[(t / 3000) % 3]  // microphone 0, the reference
+                    injected += 1
+                }
+            }
+            try input.withUnsafeBytes { Data($0) }.write(to: URL(fileURLWithPath: inPath))
+            var configuration = DaemonConfiguration(
+                captureDevice: "bsstest_mics", playbackDevice: "bsstest_out", sampleRate: Self.rate, engine: Self.engine(),
+                periodFrames: 256, periods: 3,
+                alsaDefinitions: """
+                    pcm.bsstest_mics { type file slave.pcm null file "/dev/null" infile "\(inPath)" format raw }
+                    pcm.bsstest_out { type file slave.pcm null file "\(outPath)" format raw }
+                    """,
+                duration: Double(frames) / Double(Self.rate),
+                pacing: path == .lateFallback ? .realtime : .freewheel, realtimePriority: nil, lockMemory: false)
+            configuration.lateFallback = .bypass
+            configuration.output = OutputSettings(routes: [0, 1], bypass: path == .bypass)
+            let pipeline = try SeparationPipeline(configuration: configuration)
+            _ = try pipeline.start()
+            #expect(Self.finish(pipeline, within: 60), "the run did not end by itself")
+
+            let recorded = try Data(contentsOf: URL(fileURLWithPath: outPath)).withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+            let status = pipeline.status.snapshot()
+            #expect(status.playedFrames > frames / 2, "\(status)")
+            if path == .lateFallback { #expect(status.lateBlocks > 0, "no period took the fallback: \(status)") }
+            #expect(recorded.count >= 2 * status.playedFrames)
+            let invalid = recorded.filter { !$0.isFinite }.count
+            #expect(invalid == 0, "\(invalid) non-finite output samples (\(injected) injected)")
+            // The signal around the bursts still comes through.
+            #expect(recorded.contains { $0 != 0 })
+        }
+
         @Test("an unknown device fails the build with an ALSAError naming it, and no thread starts", arguments: [ALSADirection.capture, .playback])
         func unknownDevice(direction: ALSADirection) {
             let name = "bsstest_missing_\(UInt32.random(in: 0 ... .max))"
