@@ -4,18 +4,36 @@ import Glibc
 /// half-written state: a temporary file in the same directory (rename is atomic only within one
 /// file system), written in full, fsync'ed, renamed over the target, and the directory fsync'ed so
 /// the rename itself survives a power cut.
+///
+/// Only a regular file is replaced. The path comes from control clients, and a rename over a
+/// device node, a FIFO or a symbolic link would turn it into a plain file: a daemon running as
+/// root told to save to `/dev/null` would replace the system's `/dev/null`.
 public enum AtomicFileWriter {
-    /// Why a write failed, naming the path and the step.
+    /// Why a write failed, naming the path and the reason.
     public struct Failure: Error, Equatable, CustomStringConvertible {
         public let path: String
-        public let operation: String
-        public let code: Int32
+        public let reason: String
 
-        public var description: String { "cannot write \(path): \(operation) failed: \(String(cString: strerror(code)))" }
+        init(path: String, operation: String, code: Int32) {
+            self.path = path
+            reason = "\(operation) failed: \(String(cString: strerror(code)))"
+        }
+
+        init(path: String, existing kind: FileKind) {
+            self.path = path
+            reason = "it is \(kind.description), and only a regular file is replaced; choose another path"
+        }
+
+        public var description: String { "cannot write \(path): \(reason)" }
     }
 
-    /// Replaces `path` with `bytes`; the new file gets `mode`.
+    /// Replaces `path` with `bytes`; the new file gets `mode`. Refuses, writing nothing, when
+    /// `path` exists and is not a regular file (a symbolic link included).
     public static func write(_ bytes: [UInt8], to path: String, mode: UInt32 = 0o644) throws(Failure) {
+        var existing = stat()
+        if lstat(path, &existing) == 0, let kind = FileKind(existing), kind != .regular {
+            throw Failure(path: path, existing: kind)
+        }
         let directory = path.lastIndex(of: "/").map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
         let name = path.lastIndex(of: "/").map { String(path[path.index(after: $0)...]) } ?? path
         var template = Array("\(directory)/.\(name).XXXXXX".utf8CString)

@@ -104,11 +104,14 @@ extension Daemon {
 
     /// Reads a state file and loads it between two blocks: the demixing matrices and source-model
     /// statistics are the file's, the parameters stay those in force. A state of another shape is
-    /// refused before the engine is touched.
+    /// refused before the engine is touched. Reads at most the length of a state of the running
+    /// engine's shape, and only from a regular file (`TextFile`): a path to `/dev/zero` or to a
+    /// FIFO is answered at once and costs nothing.
     public func loadState(path: String) throws(ControlError) {
+        let limit = reconfiguration.withLock { _ in engine.encodedStateSize }
         let bytes: [UInt8]
-        do { bytes = try TextFile.readBytes(path) } catch {
-            throw ControlError(.failed, "cannot read \(path): \(error)")
+        do { bytes = try TextFile.readBytes(path, limit: limit) } catch {
+            throw ControlError(.failed, "cannot read \(path) as a state of the running engine: \(error)")
         }
         let state: SeparatorState<Float>
         do { state = try SeparatorState<Float>(decoding: bytes) } catch {

@@ -7,6 +7,13 @@ extension OnlineSeparator {
         SeparatorState(configuration: configuration, scalarCount: stateSize.scalars, integerCount: stateSize.integers)
     }
 
+    /// The length in bytes of this engine's state file (`makeState().encoded()`), known without
+    /// allocating one: the only length a loadable file can have, so a reader can refuse a larger
+    /// file before reading it.
+    public var encodedStateSize: Int {
+        SeparatorState<T>.encodedSize(scalars: stateSize.scalars, integers: stateSize.integers)
+    }
+
     /// Copies the learnt state and the configuration into `state`, between two `process` calls:
     /// no allocation, no lock.
     @_specialize(exported: true, where T == Float)

@@ -21,9 +21,14 @@ extension SeparatorState {
     private static var headerSize: Int { prefixSize + 1 + 9 * 4 + 3 + 3 * 8 + 2 * 8 }
     private static var checksumSize: Int { 8 }
 
+    /// The length of `encoded()` for a state of these counts.
+    static func encodedSize(scalars: Int, integers: Int) -> Int {
+        headerSize + integers * 8 + scalars * MemoryLayout<T>.size + checksumSize
+    }
+
     /// The state as bytes for a file. Allocates: call it off the processing thread.
     public func encoded() -> [UInt8] {
-        let total = Self.headerSize + integerCount * 8 + scalarCount * MemoryLayout<T>.size + Self.checksumSize
+        let total = Self.encodedSize(scalars: scalarCount, integers: integerCount)
         var writer = StateByteWriter(capacity: total)
         writer.bytes.append(contentsOf: Self.magic)
         writer.integer(UInt32(Self.formatVersion))
