@@ -15,7 +15,9 @@ extension Daemon {
         let sum = totals.withLock { $0 }.adding(snapshot)
         let rate = Double(configuration.sampleRate)
         let hop = configuration.engine.hop
-        let prefill = pipeline?.playbackParameters.prefillFrames ?? configuration.playbackPrefillPeriods * configuration.periodFrames
+        let latency = pipeline?.latencyFrames ?? SeparationPipeline.latencyFrames(
+            engineLatency: configuration.engine.latencySamples, hop: hop, capturePeriod: configuration.periodFrames,
+            prefill: configuration.playbackPrefillPeriods * configuration.periodFrames)
         let counts = recentBlockTimes(snapshot?.blockTimeCounts ?? [])
         func milliseconds(_ nanoseconds: Double?) -> Double { (nanoseconds ?? 0) / 1e6 }
         return StatusReport(
@@ -26,7 +28,7 @@ extension Daemon {
             playbackChannels: configuration.resolvedPlaybackChannels, sources: configuration.engine.sources,
             periodFrames: pipeline?.captureParameters.periodFrames ?? configuration.periodFrames,
             periods: pipeline?.captureParameters.periods ?? configuration.periods,
-            latencyMilliseconds: Double(configuration.engine.latencySamples + hop + prefill) * 1000 / rate,
+            latencyMilliseconds: Double(latency) * 1000 / rate,
             framesCaptured: sum.capturedFrames, framesProcessed: sum.processedFrames, framesPlayed: sum.playedFrames,
             captureXruns: sum.captureXruns, playbackXruns: sum.playbackXruns, lateBlocks: sum.lateBlocks,
             overrunFrames: sum.captureOverrunFrames + sum.outputOverrunFrames,

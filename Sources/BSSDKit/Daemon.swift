@@ -227,13 +227,13 @@ public final class Daemon: @unchecked Sendable {
     private func logStarted(_ pipeline: SeparationPipeline) {
         let c = pipeline.captureParameters, p = pipeline.playbackParameters
         let e = configuration.engine
-        let latency = Double(pipeline.engineLatency + pipeline.hop + p.prefillFrames) * 1000 / Double(configuration.sampleRate)
+        let latency = Double(pipeline.latencyFrames) * 1000 / Double(configuration.sampleRate)
         log.notice(
             "Separating: capture '\(configuration.captureDevice)' \(c.channels) ch \(c.format) \(c.sampleRate) Hz, "
                 + "period \(c.periodFrames) × \(c.periods); playback '\(configuration.playbackDevice)' \(p.channels) ch "
                 + "\(p.format), period \(p.periodFrames) × \(p.periods), prefill \(p.prefillFrames); engine "
                 + "\(e.algorithm.rawValue)-\(e.updateRule.rawValue) \(e.model) frame \(e.frameLength) hop \(e.hop); "
-                + "latency ≥ \(Self.milliseconds(latency)).")
+                + "latency \(Self.milliseconds(latency)).")
     }
 
     static func loggerContext(_ configuration: DaemonConfiguration) -> EventLogger.Context {

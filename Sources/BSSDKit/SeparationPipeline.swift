@@ -53,6 +53,26 @@ public final class SeparationPipeline: @unchecked Sendable {
     public let hop: Int
     public let engineLatency: Int
 
+    /// Input to output, in frames, as a listener hears it (`latencyFrames(…)`).
+    public var latencyFrames: Int {
+        Self.latencyFrames(
+            engineLatency: engineLatency, hop: hop, capturePeriod: captureParameters.periodFrames,
+            prefill: playbackParameters.prefillFrames)
+    }
+
+    /// The end-to-end latency of a live run, in frames: from a sample entering the capture device
+    /// to the same instant of the separated signal leaving the playback device.
+    /// - `engineLatency`: the STFT's frame − hop (a sample is output once its last frame is in);
+    /// - `hop`: the engine waits for a whole hop of input;
+    /// - `capturePeriod`: a hop is complete only when the capture period that ends it has been
+    ///   read, and it is processed and queued during the next period of the device clock, so
+    ///   playback starts on the period after (measured exactly on the paced rig);
+    /// - `prefill`: the silence playback queues ahead of the first separated frame.
+    /// The one definition for the start-up log, `status` and the paced test.
+    static func latencyFrames(engineLatency: Int, hop: Int, capturePeriod: Int, prefill: Int) -> Int {
+        engineLatency + hop + capturePeriod + prefill
+    }
+
     /// Threads currently inside an audio loop, over all pipelines of the process (for tests and
     /// the control plane).
     public static let runningAudioThreads = Atomic<Int>(0)

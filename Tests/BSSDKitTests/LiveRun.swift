@@ -14,6 +14,8 @@ struct LiveRun {
     let atEnd: PipelineSnapshot
     /// Tap frame at which the stall was asked for.
     let stallFrame: Int
+    /// The end-to-end latency the pipeline reports (the daemon logs it and `status` gives it).
+    let reportedLatency: Int
     let jackXrunsInWindow: Int
     let testXrunsInWindow: Int
     /// Interleaved: mixture channels 0, 1 as the pipeline got them; outputs 0, 1 as it played them.
@@ -31,6 +33,7 @@ struct LiveRun {
             engine: SeparatorConfiguration(channels: scene.channels), periodFrames: PacedRigTests.period, periods: 3,
             playbackPrefillPeriods: 1, alsaDefinitions: rig.definitions, pacing: .realtime, lockMemory: false)
         let pipeline = try SeparationPipeline(configuration: configuration)
+        reportedLatency = pipeline.latencyFrames
         _ = try pipeline.start()
         // Every PCM on the rig closes before the rig stops (a jack PCM without its server blocks).
         defer {

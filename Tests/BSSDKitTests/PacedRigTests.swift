@@ -67,6 +67,10 @@ struct PacedRigTests {
             + "; clean window: \(clean); after the stall: \(recovery); JACK xruns \(run.jackXrunsInWindow) in the window; "
             + "max block \(run.atEnd.maxBlockNanoseconds / 1000) µs")
 
+        // The latency the daemon reports is the one a listener gets (it was a period short).
+        #expect(abs(analysis.delayBefore - run.reportedLatency) < Self.period,
+                "measured \(analysis.delayBefore) frames, reported \(run.reportedLatency)")
+
         // The rig carried the signal unchanged (bit-exact float): what the pipeline got is what was fed.
         #expect(analysis.inputIsExact, "the tap's input channels differ from the fed mixture")
 
