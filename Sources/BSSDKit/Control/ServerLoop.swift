@@ -98,7 +98,10 @@ final class ServerLoop: @unchecked Sendable {
         clients.append(ClientConnection(descriptor: descriptor, peer: peer, now: now))
     }
 
-    /// Sends one error line, best effort (a fresh socket's buffer takes it), and closes.
+    /// Sends one error line, best effort (a fresh socket's buffer takes it), and closes. Closing
+    /// with the client's request unread is safe on a Unix socket: the line is already in the
+    /// client's receive queue, which the close does not discard (unlike a TCP reset), and a
+    /// client whose send then fails reads it there (see `ControlConnection.send`).
     private func refuse(_ descriptor: Int32, _ error: ControlError, log level: LogSettings.Level, because reason: String) {
         log(level, "control socket: refused a connection: \(reason)")
         let line = Array(ControlReply(id: .null, outcome: .failure(error)).line.utf8)
