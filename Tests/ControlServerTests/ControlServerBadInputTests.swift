@@ -118,6 +118,24 @@ struct ControlServerBadInputTests {
         #expect(try holder.call(.ping, timeout: 2) != .null)
     }
 
+    @Test func refusalsAreExplainedOnceThenSummedUpNotLoggedEach() throws {
+        // A window longer than the test: the summary comes when the server stops, whatever the pace.
+        let harness = try ServerHarness(settings: ControlSettings(maxClients: 1), limits: .init(refusalLogWindow: 3600))
+        defer { harness.stop() }
+        let holder = try harness.connect()
+        #expect(try holder.call(.ping, timeout: 2) != .null)
+        for _ in 0..<300 {
+            #expect(try harness.connect().readReply(timeout: 2)?.error?.code == .busy)
+        }
+        harness.server.stop()
+        let refusals = harness.log.all.filter { $0.contains("refused") }
+        #expect(refusals.count == 2)
+        #expect(refusals.first?.contains("refused a connection: 1 clients already connected") == true)
+        #expect(refusals.first?.contains("control.max_clients") == true)
+        #expect(refusals.last?.contains("299 more connections refused as busy") == true)
+        #expect(refusals.last?.hasSuffix("300 in total since start.") == true)
+    }
+
     @Test func aClientThatDoesNotReadItsRepliesIsDropped() throws {
         let harness = try ServerHarness(limits: .init(maxPendingBytes: 64 * 1024))
         defer { harness.stop() }
