@@ -20,6 +20,10 @@ struct BSSCtlRequestTests {
         }
         #expect(throws: ControlError.self) { try RequestBuilder.set(name: "volume", value: "3") }
         #expect(throws: ControlError.self) { try RequestBuilder.set(name: "routing", value: "1,,2") }
+        for value in ["0.5\u{0}", "0x1p-1", "inf", "nan", " 0.5"] {
+            #expect(throws: ControlError.self, "alpha \(value)") { try RequestBuilder.set(name: "alpha", value: value) }
+            #expect(throws: ControlError.self, "gain-db \(value)") { try RequestBuilder.set(name: "gain-db", value: value) }
+        }
     }
 
     @Test func routeGetAndBypass() throws {
