@@ -37,12 +37,15 @@ let package = Package(
             name: "CSystem"
         ),
         .target(
+            name: "PlainDecimal"
+        ),
+        .target(
             name: "RealtimeSupport",
             dependencies: ["CAllocationCounter"]
         ),
         .target(
             name: "RealtimeEngine",
-            dependencies: ["CFFTW"],
+            dependencies: ["CFFTW", "PlainDecimal"],
             swiftSettings: numericSettings
         ),
         .target(
@@ -55,7 +58,7 @@ let package = Package(
         ),
         .target(
             name: "ControlClient",
-            dependencies: ["ControlProtocol"]
+            dependencies: ["ControlProtocol", "PlainDecimal"]
         ),
         .target(
             name: "BSSDKit",
@@ -75,6 +78,7 @@ let package = Package(
                 "RealtimeEngine",
                 "AudioIO",
                 "RealtimeSupport",
+                "PlainDecimal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -83,6 +87,7 @@ let package = Package(
             dependencies: [
                 "ControlClient",
                 "ControlProtocol",
+                "PlainDecimal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -104,7 +109,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ControlProtocolTests",
-            dependencies: ["ControlProtocol", "ControlClient", "TestSupport"]
+            dependencies: ["ControlProtocol", "ControlClient", "PlainDecimal", "TestSupport"]
         ),
         .testTarget(
             name: "ControlServerTests",

@@ -14,9 +14,13 @@ struct ConfigFileValue {
         return value
     }
 
-    /// A float, or an integer where the fraction is zero (`gain_db = 6`).
+    /// A float, or an integer where the fraction is zero (`gain_db = 6`). TOML's `inf` and `nan`
+    /// are floats too, but no setting means them.
     func number() throws(ConfigFileError.Reason) -> Double {
-        if let value = node.double { return value }
+        if let value = node.double {
+            guard value.isFinite else { throw invalid("a finite number") }
+            return value
+        }
         if let value = node.int { return Double(value) }
         throw wrongType("a number")
     }

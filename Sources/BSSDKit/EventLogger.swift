@@ -5,10 +5,10 @@ import Synchronization
 /// The thread that turns the audio threads' `AudioEvent`s into log lines, so that the audio path
 /// never formats text or writes to a descriptor.
 ///
-/// It wakes every `interval`, drains the queues, and rate-limits per kind: the first event of a
-/// kind in a window is written at once with an explanation for the operator; later ones in the
-/// same window are counted and summed up in one line when the window closes. A burst of xruns
-/// thus gives two lines a second, not hundreds.
+/// It wakes every `interval`, drains the queues, and rate-limits per kind (`LogRateLimit`): the
+/// first event of a kind in a window is written at once with an explanation for the operator;
+/// later ones in the same window are counted and summed up in one line when the window closes. A
+/// burst of xruns thus gives two lines a second, not hundreds.
 public final class EventLogger: @unchecked Sendable {
     /// What the logger says about where events come from.
     public struct Context: Sendable {
@@ -26,18 +26,17 @@ public final class EventLogger: @unchecked Sendable {
     private let queues: AudioEventQueues
     private let log: DaemonLog
     private let context: Mutex<Context>
-    private let windowNanoseconds: Int
     private let intervalMicroseconds: UInt32
     private let running = Atomic<Bool>(false)
     private var thread: AudioThread?
     // Logger thread only.
-    private var windows: [AudioEvent.Kind: (start: Int, suppressed: Int, amount: Int, last: AudioEvent)] = [:]
+    private var rateLimit: LogRateLimit<AudioEvent.Kind, AudioEvent>
 
     public init(queues: AudioEventQueues, log: DaemonLog, context: Context, window: Double = 1, interval: Double = 0.1) {
         self.queues = queues
         self.log = log
         self.context = Mutex(context)
-        windowNanoseconds = Int(window * 1e9)
+        rateLimit = LogRateLimit(windowNanoseconds: Int(window * 1e9))
         intervalMicroseconds = UInt32(interval * 1e6)
     }
 
@@ -69,28 +68,16 @@ public final class EventLogger: @unchecked Sendable {
     /// tests, which call it instead of starting the thread.
     func flush(now: Int) {
         queues.drain { event in
-            if var window = windows[event.kind], event.time - window.start < windowNanoseconds {
-                window.suppressed += 1
-                window.amount += event.count
-                window.last = event
-                windows[event.kind] = window
-            } else {
-                closeWindow(event.kind)
-                windows[event.kind] = (event.time, 0, 0, event)
+            if rateLimit.record(event.kind, event, amount: event.count, at: event.time, summarize: summarize) {
                 write(event)
             }
         }
-        for (kind, window) in windows where now == .max || now - window.start >= windowNanoseconds {
-            closeWindow(kind)
-        }
+        rateLimit.closeDue(now: now, summarize: summarize)
     }
 
-    private func closeWindow(_ kind: AudioEvent.Kind) {
-        guard let window = windows.removeValue(forKey: kind), window.suppressed > 0 else { return }
-        let seconds = Double(window.last.time - window.start) / 1e9
-        let span = seconds < 0.05 ? "at once" : "within \(tenths(seconds)) s"
+    private func summarize(_ kind: AudioEvent.Kind, _ window: LogRateLimit<AudioEvent.Kind, AudioEvent>.Window) {
         let amount = Self.unitless(kind) ? "" : " (\(window.amount) \(Self.unit(kind)))"
-        log.warning("\(window.suppressed) more \(Self.noun(kind)) \(span)\(amount); \(window.last.total) in total since start.")
+        log.warning("\(window.suppressed) more \(Self.noun(kind)) \(window.span)\(amount); \(window.last.total) in total since start.")
     }
 
     private func write(_ event: AudioEvent) {

@@ -38,18 +38,35 @@ public final class ControlConnection {
         return ControlConnection(descriptor: descriptor)
     }
 
+    /// How long a failed send waits for the line the daemon wrote before it closed. The daemon
+    /// has closed by then, so the line (or end of file) is already there; this only bounds the
+    /// wait on a connection in some other state.
+    private static let refusalWait = 1.0
+
     /// Sends `bytes` as they are (tests send garbage through here). MSG_NOSIGNAL: a daemon that
     /// closed must not kill the client with SIGPIPE.
+    ///
+    /// A daemon that refuses a connection (`forbidden`, `busy`) writes one error line and closes
+    /// without reading, so a request still being sent fails with EPIPE or ECONNRESET. The refusal
+    /// is the news, not the broken pipe: it is read and thrown as the daemon's reply.
     public func send(_ bytes: [UInt8]) throws(ClientError) {
         var offset = 0
         while offset < bytes.count {
             let sent = bytes[offset...].withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             if sent < 0 {
-                if errno == EINTR { continue }
-                throw .transport("sending to bssd failed: \(String(cString: strerror(errno)))")
+                let code = errno
+                if code == EINTR { continue }
+                if code == EPIPE || code == ECONNRESET, let refusal = closingReply() { throw .reply(refusal) }
+                throw .transport("sending to bssd failed: \(String(cString: strerror(code)))")
             }
             offset += sent
         }
+    }
+
+    /// The error line a daemon wrote before closing, if it wrote one.
+    private func closingReply() -> ControlError? {
+        guard let reply = try? readReply(timeout: Self.refusalWait), case .failure(let error) = reply.outcome else { return nil }
+        return error
     }
 
     /// Sends `method` with a fresh id; returns the id.

@@ -1,6 +1,7 @@
 import Foundation
 
 import ControlProtocol
+import PlainDecimal
 
 extension ParameterChange {
     /// The change `bssctl set NAME VALUE` asks for. Only the type and spelling are checked here;
@@ -15,13 +16,13 @@ extension ParameterChange {
             return value
         }
         switch parameter {
-        case .alpha: guard let value = Double(text) else { throw invalid() }; self = .alpha(value)
+        case .alpha: guard let value = Double(plainDecimal: text) else { throw invalid() }; self = .alpha(value)
         case .iterations: guard let value = Int(text) else { throw invalid() }; self = .iterations(value)
         case .algorithm: self = .algorithm(try choice(LiveParameters.Algorithm.self))
         case .update: self = .update(try choice(LiveParameters.UpdateRule.self))
         case .model: self = .model(text)
         case .routing: guard let routes = Self.routes(text) else { throw invalid() }; self = .routing(routes)
-        case .gainDB: guard let value = Double(text) else { throw invalid() }; self = .gainDB(value)
+        case .gainDB: guard let value = Double(plainDecimal: text) else { throw invalid() }; self = .gainDB(value)
         case .mute: guard let value = Self.flag(text) else { throw invalid() }; self = .mute(value)
         case .bypass: guard let value = Self.flag(text) else { throw invalid() }; self = .bypass(value)
         }

@@ -1,3 +1,5 @@
+import PlainDecimal
+
 /// The density assumed for each separated source, as configuration: names and shapes that a
 /// user writes (`laplace`, `ggd:0.5`, `t:2`, `gauss`) and the engine turns into a `SourceModel`.
 public enum SourceModelKind: Sendable, Equatable, CustomStringConvertible, BitwiseCopyable {
@@ -10,10 +12,11 @@ public enum SourceModelKind: Sendable, Equatable, CustomStringConvertible, Bitwi
     /// Gaussian with a time-varying variance: weight ∝ 1/‖y‖².
     case gaussian
 
-    /// Parses the user-facing spelling; nil when the text names no model.
+    /// Parses the user-facing spelling; nil when the text names no model. The shape is a plain
+    /// decimal number (`Double(plainDecimal:)`): `t:5\0` or `t:0x1p3` name no model.
     public init?(parsing text: String) {
         let parts = text.lowercased().split(separator: ":", maxSplits: 1).map(String.init)
-        let shape = parts.count == 2 ? Double(parts[1]) : nil
+        let shape = parts.count == 2 ? Double(plainDecimal: parts[1]) : nil
         switch (parts.first ?? "", parts.count) {
         case ("laplace", 1): self = .laplace
         case ("gauss", 1), ("gaussian", 1): self = .gaussian

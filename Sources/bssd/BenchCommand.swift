@@ -17,7 +17,7 @@ struct BenchCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "Seconds of audio to time per case.")
+    @Option(help: "Seconds of audio to time per case.", transform: decimalOption)
     var seconds: Double = 4
 
     @Option(help: "Sample rate assumed for the real-time factor.")

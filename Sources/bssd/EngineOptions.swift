@@ -1,4 +1,5 @@
 import ArgumentParser
+import PlainDecimal
 import RealtimeEngine
 
 /// The engine's parameters as command-line options, shared by every subcommand that runs the
@@ -23,7 +24,7 @@ struct EngineOptions: ParsableArguments {
     @Option(help: "STFT hop in samples: frame/2, frame/4 or frame/8 (default frame/4).")
     var hop: Int?
 
-    @Option(help: "Forgetting factor per hop (0 < α < 1); the memory is about hop/(1−α) samples. (default: \(defaults.forgetting))")
+    @Option(help: "Forgetting factor per hop (0 < α < 1); the memory is about hop/(1−α) samples. (default: \(defaults.forgetting))", transform: decimalOption)
     var alpha: Double?
 
     @Option(help: "Sweeps over all sources per update. (default: \(defaults.iterations))")
@@ -41,7 +42,7 @@ struct EngineOptions: ParsableArguments {
     @Option(name: .customLong("reference-mic"), help: "Microphone whose image of each source the outputs reproduce. (default: \(defaults.referenceMic))")
     var referenceMic: Int?
 
-    @Option(help: "Diagonal loading of the weighted covariances, relative to their mean diagonal. (default: \(defaults.loading))")
+    @Option(help: "Diagonal loading of the weighted covariances, relative to their mean diagonal. (default: \(defaults.loading))", transform: decimalOption)
     var loading: Double?
 
     /// The defaults for `channels` microphones and `sources` outputs, with the options given.
@@ -71,6 +72,15 @@ struct EngineOptions: ParsableArguments {
 
 extension SeparatorConfiguration.Algorithm: ExpressibleByArgument {}
 extension SeparatorConfiguration.UpdateRule: ExpressibleByArgument {}
+
+/// A number option's value, a plain decimal only: ArgumentParser's own `Double` parsing is
+/// strtod's, which also takes hex floats, `inf` and `nan`.
+func decimalOption(_ text: String) throws -> Double {
+    guard let value = Double(plainDecimal: text) else {
+        throw ValidationError("'\(text)' is not a decimal number; write it like 0.97, 4 or 1e-3")
+    }
+    return value
+}
 
 extension SourceModelKind: ExpressibleByArgument {
     public init?(argument: String) {

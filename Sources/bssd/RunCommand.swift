@@ -58,7 +58,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: "A file of ALSA definitions (asoundrc syntax) loaded for these two devices only.")
     var asoundrc: String?
 
-    @Option(help: "Stop by itself after capturing this many seconds.")
+    @Option(help: "Stop by itself after capturing this many seconds.", transform: decimalOption)
     var duration: Double?
 
     @Option(help: "What to play when separation is late: silence or bypass (the reference microphone). (default: \(defaults.lateFallback.rawValue))")

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ControlClient
 
 @main
 struct BSSCtl: ParsableCommand {
@@ -11,6 +12,9 @@ struct BSSCtl: ParsableCommand {
             daemon's default: $RUNTIME_DIRECTORY/control.sock, $XDG_RUNTIME_DIR/bssd/control.sock,
             /tmp/bssd-UID/control.sock, or /run/bssd/control.sock for the system service.
 
+            The connection options --socket, --timeout and --json go before or after the
+            subcommand: bssctl --socket PATH status is bssctl status --socket PATH.
+
             Every subcommand prints a human summary, or with --json the raw result.
             Exit codes: 0 success, 1 the daemon refused the request (or the exchange broke),
             2 cannot connect to the daemon.
@@ -20,4 +24,13 @@ struct BSSCtl: ParsableCommand {
             Reset.self, SaveState.self, LoadState.self, Reload.self, Shutdown.self, Subscribe.self, Monitor.self,
         ]
     )
+
+    /// Parses with the connection options moved after the subcommand (see `CommandLineOrder`).
+    static func main() {
+        do {
+            main(try CommandLineOrder.connectionOptionsAfterSubcommand(Array(CommandLine.arguments.dropFirst())))
+        } catch {
+            exit(withError: ValidationError(error.message))
+        }
+    }
 }

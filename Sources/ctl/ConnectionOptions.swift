@@ -3,7 +3,8 @@ import ControlClient
 import ControlProtocol
 import Foundation
 
-/// The options every subcommand takes, and the one way they all talk to the daemon.
+/// The options every subcommand takes, and the one way they all talk to the daemon. They may
+/// also precede the subcommand: `CommandLineOrder.connectionOptions` lists them for that.
 struct ConnectionOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Control socket of the daemon (default: $BSSD_SOCKET or the daemon's default path).", valueName: "path"))
     var socket: String?

@@ -1,6 +1,7 @@
 import ArgumentParser
 import ControlClient
 import ControlProtocol
+import PlainDecimal
 
 /// The human rendering of a result holding all parameters (what `set` and friends return).
 private func parametersText(_ result: JSONValue) throws(ControlError) -> String {
@@ -91,7 +92,7 @@ struct Gain: ParsableCommand {
     @OptionGroup var connection: ConnectionOptions
 
     @Argument(help: "Gain in dB.", transform: { text in
-        guard let value = Double(text) else { throw ValidationError("gain must be a number of dB, got '\(text)'") }
+        guard let value = Double(plainDecimal: text) else { throw ValidationError("gain must be a number of dB, got '\(text)'") }
         return value
     })
     var decibels: Double

@@ -225,6 +225,8 @@ struct ConfigFileTests {
         ("[engine]\nhop = 100", "engine.hop", "100", "frame/4 (1024)"),
         ("[engine]\nmodel = \"cauchy\"", "engine.model", "\"cauchy\"", "laplace, ggd:BETA"),
         ("[engine]\nmodel = \"t:0\"", "engine.model", "\"t:0\"", "ν in (0, 1000]"),
+        ("[engine]\nmodel = \"t:0x1p3\"", "engine.model", "\"t:0x1p3\"", "laplace, ggd:BETA"),
+        ("[engine]\nloading = inf", "engine.loading", "inf", "a finite number"),
         ("[engine]\nreference_mic = 2", "engine.reference_mic", "2", "from 0 to 1"),
         ("[engine]\nblock = 20", "engine.block", "20", "no more than history (16)"),
         ("[engine]\nalgorithm = \"pca\"", "engine.algorithm", "\"pca\"", "\"iva\", \"ilrma\""),

@@ -39,6 +39,9 @@ extension LiveAudio {
             #expect(parameters.alpha == 0.98 && parameters.iterations == 1 && parameters.update == .iss && parameters.model == "laplace")
             #expect(daemon.configuration.engine.forgetting == 0.98)
             #expect(refusal(.set([.alpha(1.5)]))?.code == .outOfRange)
+            // The NUL travels as \u0000 in the request; neither it nor a hex float is a model.
+            #expect(refusal(.set([.model("t:5\u{0}")]))?.code == .outOfRange)
+            #expect(refusal(.set([.model("t:0x1p3")]))?.code == .outOfRange)
             #expect(refusal(.set([.iterations(2), .routing([0, 5])]))?.code == .outOfRange)
             #expect(daemon.configuration.engine.iterations == 1, "a refused set must change nothing")
             parameters = try LiveParameters(json: call(.set([.algorithm(.ilrma)])))

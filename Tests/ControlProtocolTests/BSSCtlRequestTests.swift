@@ -20,6 +20,10 @@ struct BSSCtlRequestTests {
         }
         #expect(throws: ControlError.self) { try RequestBuilder.set(name: "volume", value: "3") }
         #expect(throws: ControlError.self) { try RequestBuilder.set(name: "routing", value: "1,,2") }
+        for value in ["0.5\u{0}", "0x1p-1", "inf", "nan", " 0.5"] {
+            #expect(throws: ControlError.self, "alpha \(value)") { try RequestBuilder.set(name: "alpha", value: value) }
+            #expect(throws: ControlError.self, "gain-db \(value)") { try RequestBuilder.set(name: "gain-db", value: value) }
+        }
     }
 
     @Test func routeGetAndBypass() throws {
@@ -45,6 +49,34 @@ struct BSSCtlRequestTests {
         #expect(RequestBuilder.socketPath(option: nil, environment: ["BSSD_SOCKET": "/y.sock"], uid: 5, exists: none) == "/y.sock")
         #expect(RequestBuilder.socketPath(option: nil, environment: [:], uid: 5, exists: none) == "/tmp/bssd-5/control.sock")
         #expect(RequestBuilder.socketPath(option: nil, environment: [:], uid: 5, exists: { $0 == RequestBuilder.systemSocket }) == RequestBuilder.systemSocket)
+    }
+
+    @Test func connectionOptionsBeforeTheSubcommandMeanTheSameAsAfterIt() throws {
+        func reordered(_ words: String) throws(ControlError) -> [String] {
+            try CommandLineOrder.connectionOptionsAfterSubcommand(words.split(separator: " ").map(String.init))
+        }
+        // Each pair: the order an operator may type, and the one ArgumentParser parses.
+        let same = [
+            ("--socket /x.sock status", "status --socket /x.sock"),
+            ("--socket=/x.sock --json status", "status --socket=/x.sock --json"),
+            ("--timeout 2 set alpha 0.9", "set --timeout 2 alpha 0.9"),
+            ("--socket /x.sock gain --socket /x.sock -- -6", "gain --socket /x.sock --socket /x.sock -- -6"),
+        ]
+        for (before, after) in same {
+            #expect(try reordered(before) == reordered(after), "\(before)")
+            #expect(try reordered(after) == after.split(separator: " ").map(String.init), "\(after) is left alone")
+        }
+        // Nothing to move, or no subcommand after the options: ArgumentParser's own messages.
+        #expect(try reordered("--help") == ["--help"])
+        #expect(try reordered("--socket /x.sock") == ["--socket", "/x.sock"])
+        #expect(try reordered("--socket") == ["--socket"])
+
+        let conflict = ControlError(.invalidParams, "--socket is given twice, as '/a' and as '/b'; give it once, before or after the subcommand")
+        #expect(throws: conflict) { try reordered("--socket /a status --socket /b") }
+        #expect(throws: conflict) { try reordered("--socket /a --socket=/b status") }
+        #expect(throws: ControlError.self) { try reordered("--timeout 1 status --timeout=2") }
+        // After `--` the words are arguments, not options.
+        #expect(try reordered("--socket /a set model -- --socket") == ["set", "--socket", "/a", "model", "--", "--socket"])
     }
 
     @Test func humanOutputAndMonitorFrame() {

@@ -81,11 +81,14 @@ struct ControlServerBadInputTests {
         var served = 0
         var busy = 0
         for client in clients {
-            _ = try? client.send(.ping)
-            switch try client.readReply(timeout: 2)?.error?.code {
-            case nil: served += 1
-            case .busy?: busy += 1
-            case let other: Issue.record("unexpected reply \(String(describing: other))")
+            // A refused client may still be sending: then the send itself throws the refusal.
+            do {
+                _ = try client.call(.ping, timeout: 2)
+                served += 1
+            } catch .reply(let refusal) where refusal.code == .busy {
+                busy += 1
+            } catch {
+                Issue.record("unexpected outcome \(error)")
             }
         }
         #expect(served == ControlSettings().maxClients)
@@ -93,6 +96,44 @@ struct ControlServerBadInputTests {
         #expect(harness.log.contains("clients already connected"))
         _ = consume clients
         try expectStillServing(harness)
+    }
+
+    @Test func aRefusedClientStillSendingGetsTheRefusalNotABrokenPipe() throws {
+        let harness = try ServerHarness(settings: ControlSettings(maxClients: 1))
+        defer { harness.stop() }
+        let holder = try harness.connect()
+        #expect(try holder.call(.ping, timeout: 2) != .null)
+        // More than a socket buffer takes: the send is still under way when the daemon refuses
+        // and closes, so it always ends in EPIPE or ECONNRESET.
+        let request = Array(repeating: UInt8(ascii: " "), count: 1 << 20)
+        for _ in 0..<50 {
+            let client = try harness.connect()
+            #expect {
+                try client.send(request)
+            } throws: { error in
+                guard case .reply(let refusal) = error as? ClientError else { return false }
+                return refusal.code == .busy && refusal.message.contains("already serves 1 control clients")
+            }
+        }
+        #expect(try holder.call(.ping, timeout: 2) != .null)
+    }
+
+    @Test func refusalsAreExplainedOnceThenSummedUpNotLoggedEach() throws {
+        // A window longer than the test: the summary comes when the server stops, whatever the pace.
+        let harness = try ServerHarness(settings: ControlSettings(maxClients: 1), limits: .init(refusalLogWindow: 3600))
+        defer { harness.stop() }
+        let holder = try harness.connect()
+        #expect(try holder.call(.ping, timeout: 2) != .null)
+        for _ in 0..<300 {
+            #expect(try harness.connect().readReply(timeout: 2)?.error?.code == .busy)
+        }
+        harness.server.stop()
+        let refusals = harness.log.all.filter { $0.contains("refused") }
+        #expect(refusals.count == 2)
+        #expect(refusals.first?.contains("refused a connection: 1 clients already connected") == true)
+        #expect(refusals.first?.contains("control.max_clients") == true)
+        #expect(refusals.last?.contains("299 more connections refused as busy") == true)
+        #expect(refusals.last?.hasSuffix("300 in total since start.") == true)
     }
 
     @Test func aClientThatDoesNotReadItsRepliesIsDropped() throws {

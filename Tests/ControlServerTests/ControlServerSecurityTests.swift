@@ -33,6 +33,24 @@ struct ControlServerSecurityTests {
         #expect(try harness.call(.ping).error == nil)
     }
 
+    @Test func aWorldWritableDirectoryWithoutTheStickyBitIsRefused() throws {
+        let directory = ServerHarness.temporaryDirectory()
+        let path = directory + "/control.sock"
+        defer { unlink(path); rmdir(directory) }
+        let server = ControlServer(path: path, settings: ControlSettings(), handler: MockHandler()) { _, _ in }
+        #expect(chmod(directory, 0o777) == 0)
+        #expect(throws: ControlServerError.worldWritableDirectory(path: directory, mode: 0o777)) { try server.start() }
+        #expect(access(path, F_OK) != 0)
+        let refusal = ControlServerError.worldWritableDirectory(path: directory, mode: 0o777).description
+        #expect(refusal.contains(directory) && refusal.contains("777") && refusal.contains("chmod +t"))
+
+        // Sticky, like /tmp: only a file's owner may rename or remove it.
+        #expect(chmod(directory, 0o1777) == 0)
+        try server.start()
+        defer { server.stop() }
+        #expect(try ControlConnection.connect(path: path, timeout: 2).call(.ping, timeout: 2) != .null)
+    }
+
     @Test func aStaleSocketIsReplacedButALiveOneIsNot() throws {
         let first = try ServerHarness()
         defer { first.stop() }

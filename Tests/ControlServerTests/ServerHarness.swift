@@ -61,6 +61,8 @@ final class LineLog: Sendable {
         lines.withLock { $0.append(line) }
     }
 
+    var all: [String] { lines.withLock { $0 } }
+
     func contains(_ text: String) -> Bool {
         lines.withLock { $0.contains { $0.contains(text) } }
     }

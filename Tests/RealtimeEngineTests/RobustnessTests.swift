@@ -108,5 +108,11 @@ struct RobustnessTests {
         #expect(SourceModelKind(parsing: "t") == nil)
         #expect(SourceModelKind(parsing: "ggd:x") == nil)
         #expect(SourceModelKind(parsing: "cauchy") == nil)
+        #expect(SourceModelKind(parsing: "t:2.5e1") == .studentT(nu: 25))
+        // Only plain decimals: strtod would read each of these as a number.
+        for shape in ["5\u{0}", "5\u{0}junk", "0x1p3", "inf", "nan", " 5", "5 ", "1e", "."] {
+            #expect(SourceModelKind(parsing: "t:" + shape) == nil, "t:\(shape)")
+            #expect(SourceModelKind(parsing: "ggd:" + shape) == nil, "ggd:\(shape)")
+        }
     }
 }

@@ -10,16 +10,23 @@ import Synchronization
 /// connections (more get `busy`), `Limits.maxLineBytes` per request (`line_too_long`),
 /// `Limits.idleTimeout` without a complete request (`timeout`, subscribers exempt),
 /// `Limits.maxPendingBytes` of unread replies (dropped without a reply: it is not reading).
+/// Refused connections are logged at most twice per kind and `Limits.refusalLogWindow`.
 public final class ControlServer: Sendable {
     public struct Limits: Sendable, Equatable {
         public var idleTimeout: Double
         public var maxLineBytes: Int
         public var maxPendingBytes: Int
+        /// Seconds over which refusals of one kind give one explained line and one summary.
+        public var refusalLogWindow: Double
 
-        public init(idleTimeout: Double = 60, maxLineBytes: Int = ControlProtocol.maxLineBytes, maxPendingBytes: Int = 1 << 20) {
+        public init(
+            idleTimeout: Double = 60, maxLineBytes: Int = ControlProtocol.maxLineBytes, maxPendingBytes: Int = 1 << 20,
+            refusalLogWindow: Double = 1
+        ) {
             self.idleTimeout = idleTimeout
             self.maxLineBytes = maxLineBytes
             self.maxPendingBytes = maxPendingBytes
+            self.refusalLogWindow = refusalLogWindow
         }
     }
 

@@ -9,6 +9,9 @@ public enum ControlServerError: Error, Equatable, CustomStringConvertible {
     /// The parent directory belongs to another user (a pre-created /tmp directory would let them
     /// replace the socket).
     case untrustedDirectory(path: String, owner: UInt32)
+    /// The parent directory is writable by everybody and lacks the sticky bit (which /tmp has):
+    /// any local user could replace the socket there.
+    case worldWritableDirectory(path: String, mode: UInt32)
     case pathTooLong(path: String, limit: Int)
     case unknownGroup(String)
     /// A system call failed.
@@ -23,6 +26,10 @@ public enum ControlServerError: Error, Equatable, CustomStringConvertible {
             "control socket \(path): the path exists and is not a socket; remove it or configure another socket path"
         case .untrustedDirectory(let path, let owner):
             "control socket directory \(path) belongs to uid \(owner), not to this user or root; refusing to use it"
+        case .worldWritableDirectory(let path, let mode):
+            "control socket directory \(path) has mode \(String(mode, radix: 8)): anybody may write to it and, "
+                + "without the sticky bit, replace the socket; refusing to use it. Run `chmod +t \(path)` "
+                + "(or `chmod o-w`), or set control.socket to a path in a directory only bssd's user can write"
         case .pathTooLong(let path, let limit):
             "control socket \(path): the path is longer than the \(limit) bytes a Unix socket address holds"
         case .unknownGroup(let group):

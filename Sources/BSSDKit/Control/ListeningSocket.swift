@@ -45,7 +45,8 @@ struct ListeningSocket {
     }
 
     /// Creates a missing parent directory (0750 with the socket's group, else 0755: the socket's
-    /// own mode is the gate) and refuses one owned by another user.
+    /// own mode is the gate) and refuses one owned by another user, or one anybody may write to
+    /// without the sticky bit: there any local user could rename another socket over ours.
     private static func prepareDirectory(_ directory: String, gid: UInt32?) throws(ControlServerError) {
         var info = stat()
         if stat(directory, &info) != 0 {
@@ -60,6 +61,9 @@ struct ListeningSocket {
         }
         guard info.st_uid == 0 || info.st_uid == geteuid() else {
             throw .untrustedDirectory(path: directory, owner: info.st_uid)
+        }
+        guard info.st_mode & S_IWOTH == 0 || info.st_mode & S_ISVTX != 0 else {
+            throw .worldWritableDirectory(path: directory, mode: UInt32(info.st_mode & 0o7777))
         }
     }
 

@@ -13,6 +13,9 @@ final class ServerLoop: @unchecked Sendable {
     private let dispatcher: ControlDispatcher
     private let log: ControlServer.Log
     private var clients: [ClientConnection] = []
+    /// The refusals of each kind since start (the occurrence each window keeps as its last).
+    private var refusalTotals: [Refusal: Int] = [:]
+    private var refusals: LogRateLimit<Refusal, Int>
 
     init(
         listener: ListeningSocket, stopFlag: StopFlag, policy: PeerPolicy, maxClients: Int, limits: ControlServer.Limits,
@@ -25,6 +28,7 @@ final class ServerLoop: @unchecked Sendable {
         self.limits = limits
         self.dispatcher = dispatcher
         self.log = log
+        refusals = LogRateLimit(windowNanoseconds: Self.nanoseconds(limits.refusalLogWindow))
     }
 
     func run() {
@@ -57,10 +61,12 @@ final class ServerLoop: @unchecked Sendable {
         }
         for client in clients { close(client.descriptor) }
         clients.removeAll()
+        refusals.closeDue(now: .max, summarize: summarize)
         listener.close()
     }
 
-    /// Until the next subscription update or idle deadline, at most a second.
+    /// Until the next subscription update or idle deadline, at most a second (which is also how
+    /// late a refusal summary may come).
     private func timeoutMilliseconds(now: Double) -> Int32 {
         var next = now + 1
         for client in clients {
@@ -87,20 +93,31 @@ final class ServerLoop: @unchecked Sendable {
 
     private func admit(_ descriptor: Int32, now: Double) {
         guard let peer = PeerCredentials.of(descriptor: descriptor) else {
-            return refuse(descriptor, ControlError(.forbidden, "the daemon cannot identify you (no peer credentials)"), log: .warning, because: "a peer without credentials")
+            return refuse(descriptor, .noCredentials, ControlError(.forbidden, "the daemon cannot identify you (no peer credentials)"), because: "a peer without credentials", now: now)
         }
         guard policy.admits(peer) else {
-            return refuse(descriptor, ControlError(.forbidden, "uid \(peer.uid) gid \(peer.gid) may not use this control socket; allowed are root, the daemon's user and the configured uids/gids"), log: .warning, because: "peer \(peer) is not allowed")
+            return refuse(descriptor, .forbidden, ControlError(.forbidden, "uid \(peer.uid) gid \(peer.gid) may not use this control socket; allowed are root, the daemon's user and the configured uids/gids"), because: "peer \(peer) is not allowed", now: now)
         }
         guard clients.count < maxClients else {
-            return refuse(descriptor, ControlError(.busy, "the daemon already serves \(maxClients) control clients; try again later"), log: .notice, because: "\(maxClients) clients already connected (peer \(peer))")
+            return refuse(descriptor, .busy, ControlError(.busy, "the daemon already serves \(maxClients) control clients; try again later"), because: "\(maxClients) clients already connected (peer \(peer))", now: now)
         }
         clients.append(ClientConnection(descriptor: descriptor, peer: peer, now: now))
     }
 
-    /// Sends one error line, best effort (a fresh socket's buffer takes it), and closes.
-    private func refuse(_ descriptor: Int32, _ error: ControlError, log level: LogSettings.Level, because reason: String) {
-        log(level, "control socket: refused a connection: \(reason)")
+    /// Sends one error line, best effort (a fresh socket's buffer takes it), and closes. Closing
+    /// with the client's request unread is safe on a Unix socket: the line is already in the
+    /// client's receive queue, which the close does not discard (unlike a TCP reset), and a
+    /// client whose send then fails reads it there (see `ControlConnection.send`).
+    ///
+    /// The first refusal of a kind in a window is logged with its reason and advice; the rest are
+    /// counted into one summary line when the window closes.
+    private func refuse(_ descriptor: Int32, _ refusal: Refusal, _ error: ControlError, because reason: String, now: Double) {
+        let total = refusalTotals[refusal, default: 0] + 1
+        refusalTotals[refusal] = total
+        if refusals.record(refusal, total, at: Self.nanoseconds(now), summarize: summarize) {
+            log(refusal.level, "control socket: refused a connection: \(reason); it was told \(error.code). \(refusal.advice) "
+                + "Further refusals like it are summed up every \(tenths(limits.refusalLogWindow)) s.")
+        }
         let line = Array(ControlReply(id: .null, outcome: .failure(error)).line.utf8)
         _ = line.withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
         close(descriptor)
@@ -151,7 +168,14 @@ final class ServerLoop: @unchecked Sendable {
         }
     }
 
+    private func summarize(_ refusal: Refusal, _ window: LogRateLimit<Refusal, Int>.Window) {
+        log(refusal.level, "control socket: \(window.suppressed) more \(refusal.summary) \(window.span); \(window.last) in total since start.")
+    }
+
+    private static func nanoseconds(_ seconds: Double) -> Int { Int(seconds * 1e9) }
+
     private func runTimers(now: Double) {
+        refusals.closeDue(now: Self.nanoseconds(now), summarize: summarize)
         for client in clients where !client.closing {
             if var subscription = client.subscription {
                 guard now >= subscription.due else { continue }

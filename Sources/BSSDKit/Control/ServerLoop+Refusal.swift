@@ -1,0 +1,39 @@
+import ControlProtocol
+
+extension ServerLoop {
+    /// Why a connection was turned away at accept: each kind is logged rate-limited on its own
+    /// (`LogRateLimit`), so a flood of connections cannot flood the log.
+    enum Refusal: Hashable {
+        /// The kernel gave no SO_PEERCRED: the peer cannot be checked.
+        case noCredentials
+        /// The peer's uid/gid is not admitted by the `PeerPolicy`.
+        case forbidden
+        /// Every client slot is taken.
+        case busy
+
+        var level: LogSettings.Level { self == .busy ? .notice : .warning }
+
+        /// Ends the line that explains the first refusal of a window: what to do about it.
+        var advice: String {
+            switch self {
+            case .noCredentials:
+                "Nothing to do unless it repeats; then report it (Unix sockets normally carry credentials)."
+            case .forbidden:
+                "If this user should have access, add it to control.allowed_uids or control.allowed_gids, "
+                    + "or make control.group its primary group."
+            case .busy:
+                "If operators are turned away, find the client holding connections open (`ss -xp`) "
+                    + "or raise control.max_clients."
+            }
+        }
+
+        /// The summary's words for the refusals a window counted.
+        var summary: String {
+            switch self {
+            case .noCredentials: "connections without peer credentials refused"
+            case .forbidden: "connections from peers not allowed refused"
+            case .busy: "connections refused as busy"
+            }
+        }
+    }
+}
