@@ -67,5 +67,5 @@ for M in "${CHANNEL_COUNTS[@]}"; do
     cpu=$(awk -v a="$ticks_before" -v b="$ticks_after" -v t0="$t0" -v t1="$t1" -v hz="$(getconf CLK_TCK)" \
         'BEGIN { printf "%.1f %% of one core (%.2f s CPU in %.2f s)", 100 * (b - a) / hz / (t1 - t0), (b - a) / hz, t1 - t0 }')
     echo "M=$M: latency $latency; cpu $cpu; JACK xruns during the run $((jack_after - jack_before))"
-    grep -E "frames captured|warning" "$WORK/bssd.log" | sed "s/^/M=$M: /"
+    grep -E "Latency|frames captured|warning" "$WORK/bssd.log" | sed "s/^/M=$M: /"
 done

@@ -15,9 +15,9 @@ extension Daemon {
         let sum = totals.withLock { $0 }.adding(snapshot)
         let rate = Double(configuration.sampleRate)
         let hop = configuration.engine.hop
-        let latency = pipeline?.latencyFrames ?? SeparationPipeline.latencyFrames(
-            engineLatency: configuration.engine.latencySamples, hop: hop, capturePeriod: configuration.periodFrames,
-            prefill: configuration.playbackPrefillPeriods * configuration.periodFrames)
+        // Without a pipeline (reopening), the least the latency will be.
+        let latency = pipeline?.latencyFrames ?? hop + SeparationPipeline.streamLag(
+            engineLatency: configuration.engine.latencySamples, prefill: configuration.playbackPrefillPeriods * configuration.periodFrames)
         let counts = recentBlockTimes(snapshot?.blockTimeCounts ?? [])
         func milliseconds(_ nanoseconds: Double?) -> Double { (nanoseconds ?? 0) / 1e6 }
         return StatusReport(

@@ -130,11 +130,17 @@ public final class Daemon: @unchecked Sendable {
             SystemdSupervision(notifier: notifier, log: log) { [self] in totals.withLock { $0 }.adding(current.withLock { $0?.status.snapshot() }).processedFrames }
         }
         var ready = false
+        /// The pipeline whose latency was logged (each reopen measures it again).
+        var latencyLogged: SeparationPipeline?
         while true {
             guard let pipeline = current.withLock({ $0 }) else {
                 // A reload that could start neither the new nor the old devices left none running.
                 if state != .stopping, !stopRequested.load(ordering: .relaxed), reopen() { continue }
                 break
+            }
+            if latencyLogged !== pipeline, pipeline.latencyIsMeasured {
+                latencyLogged = pipeline
+                logLatency(pipeline)
             }
             if !ready, pipeline.status.processedFrames.load(ordering: .relaxed) > 0 {
                 ready = true
@@ -227,13 +233,21 @@ public final class Daemon: @unchecked Sendable {
     private func logStarted(_ pipeline: SeparationPipeline) {
         let c = pipeline.captureParameters, p = pipeline.playbackParameters
         let e = configuration.engine
-        let latency = Double(pipeline.latencyFrames) * 1000 / Double(configuration.sampleRate)
         log.notice(
             "Separating: capture '\(configuration.captureDevice)' \(c.channels) ch \(c.format) \(c.sampleRate) Hz, "
                 + "period \(c.periodFrames) × \(c.periods); playback '\(configuration.playbackDevice)' \(p.channels) ch "
                 + "\(p.format), period \(p.periodFrames) × \(p.periods), prefill \(p.prefillFrames); engine "
-                + "\(e.algorithm.rawValue)-\(e.updateRule.rawValue) \(e.model) frame \(e.frameLength) hop \(e.hop); "
-                + "latency \(Self.milliseconds(latency)).")
+                + "\(e.algorithm.rawValue)-\(e.updateRule.rawValue) \(e.model) frame \(e.frameLength) hop \(e.hop).")
+    }
+
+    private func logLatency(_ pipeline: SeparationPipeline) {
+        let rate = Double(configuration.sampleRate)
+        func ms(_ frames: Int) -> String { Self.milliseconds(Double(frames) * 1000 / rate) }
+        log.notice(
+            "Latency \(ms(pipeline.latencyFrames)), microphone to speaker: STFT frame − hop \(ms(pipeline.engineLatency)), "
+                + "playback prefill \(ms(pipeline.playbackParameters.prefillFrames)), and playback started "
+                + "\(ms(pipeline.latencyFrames - pipeline.engineLatency - pipeline.playbackParameters.prefillFrames)) after "
+                + "capture (a hop of \(ms(pipeline.hop)) at least).")
     }
 
     static func loggerContext(_ configuration: DaemonConfiguration) -> EventLogger.Context {

@@ -45,6 +45,9 @@ public final class PipelineStatus: Sendable {
     public let lateBlocks = Atomic<Int>(0)
     /// Separated frames playback discarded after late blocks to bring the latency back.
     public let resyncFrames = Atomic<Int>(0)
+    /// Frames capture had taken when playback started its device (−1 until then): with the
+    /// stream's own lag, the end-to-end latency (`SeparationPipeline.latencyFrames`).
+    public let capturedAtPlaybackStart = Atomic<Int>(-1)
     /// Xruns (overruns / underruns) the PCMs recovered, from `ALSAPCM.xruns`.
     public let captureXruns = Atomic<Int>(0)
     public let playbackXruns = Atomic<Int>(0)

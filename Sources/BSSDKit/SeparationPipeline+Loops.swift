@@ -157,6 +157,9 @@ extension SeparationPipeline {
                 // Start the device with the first separated period, not with fallback.
                 if available >= period || processingDone.load(ordering: .acquiring) {
                     primed = true
+                    // The write below starts the device (its start threshold is the prefill and
+                    // one period): from here the two clocks are that many captured frames apart.
+                    status.capturedAtPlaybackStart.store(status.capturedFrames.load(ordering: .relaxed), ordering: .relaxed)
                 } else {
                     outputReady.wait(milliseconds: Self.waitMilliseconds)
                     continue

@@ -53,24 +53,25 @@ public final class SeparationPipeline: @unchecked Sendable {
     public let hop: Int
     public let engineLatency: Int
 
-    /// Input to output, in frames, as a listener hears it (`latencyFrames(…)`).
+    /// The end-to-end latency, in frames: from a sample entering the capture device to the same
+    /// instant of the separated signal leaving the playback device. The output stream lags the
+    /// input stream by the STFT's frame − hop and the playback prefill (`streamLag`); the playback
+    /// device runs behind the capture device by the frames capture had taken when playback
+    /// started — at least a hop (the engine needs a whole one), a period more when the first
+    /// block was queued after the device clock's next period (as the paced rig shows, run to run).
+    /// Measured at that start, so it is what a listener gets; until then, the least it can be.
     public var latencyFrames: Int {
-        Self.latencyFrames(
-            engineLatency: engineLatency, hop: hop, capturePeriod: captureParameters.periodFrames,
-            prefill: playbackParameters.prefillFrames)
+        let captured = status.capturedAtPlaybackStart.load(ordering: .relaxed)
+        return Self.streamLag(engineLatency: engineLatency, prefill: playbackParameters.prefillFrames)
+            + (captured >= 0 ? captured : hop)
     }
 
-    /// The end-to-end latency of a live run, in frames: from a sample entering the capture device
-    /// to the same instant of the separated signal leaving the playback device.
-    /// - `engineLatency`: the STFT's frame − hop (a sample is output once its last frame is in);
-    /// - `hop`: the engine waits for a whole hop of input;
-    /// - `capturePeriod`: a hop is complete only when the capture period that ends it has been
-    ///   read, and it is processed and queued during the next period of the device clock, so
-    ///   playback starts on the period after (measured exactly on the paced rig);
-    /// - `prefill`: the silence playback queues ahead of the first separated frame.
-    /// The one definition for the start-up log, `status` and the paced test.
-    static func latencyFrames(engineLatency: Int, hop: Int, capturePeriod: Int, prefill: Int) -> Int {
-        engineLatency + hop + capturePeriod + prefill
+    /// Whether `latencyFrames` is measured yet (playback has started).
+    public var latencyIsMeasured: Bool { status.capturedAtPlaybackStart.load(ordering: .relaxed) >= 0 }
+
+    /// How far the output stream lags the input stream, in frames.
+    static func streamLag(engineLatency: Int, prefill: Int) -> Int {
+        engineLatency + prefill
     }
 
     /// Threads currently inside an audio loop, over all pipelines of the process (for tests and

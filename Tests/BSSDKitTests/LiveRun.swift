@@ -33,7 +33,6 @@ struct LiveRun {
             engine: SeparatorConfiguration(channels: scene.channels), periodFrames: PacedRigTests.period, periods: 3,
             playbackPrefillPeriods: 1, alsaDefinitions: rig.definitions, pacing: .realtime, lockMemory: false)
         let pipeline = try SeparationPipeline(configuration: configuration)
-        reportedLatency = pipeline.latencyFrames
         _ = try pipeline.start()
         // Every PCM on the rig closes before the rig stops (a jack PCM without its server blocks).
         defer {
@@ -48,6 +47,7 @@ struct LiveRun {
 
         guard io.waitUntil(tapped: Int(PacedRigTests.warmUpSeconds * Double(rate)), timeoutSeconds: timeout) else { throw Stopped(io: io) }
         afterWarmUp = pipeline.status.snapshot()
+        reportedLatency = pipeline.latencyFrames
         let jackBefore = rig.jackXruns, testBefore = io.ownXruns.load(ordering: .relaxed)
 
         guard io.waitUntil(tapped: Int(PacedRigTests.stallAtSeconds * Double(rate)), timeoutSeconds: timeout) else { throw Stopped(io: io) }
