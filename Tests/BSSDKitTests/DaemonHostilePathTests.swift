@@ -32,6 +32,13 @@ extension LiveAudio {
 
             func path(_ name: String) -> String { bench.directory.appendingPathComponent(name).path }
 
+            /// A new FIFO in the scratch directory.
+            func fifo(_ name: String) -> String {
+                let fifo = path(name)
+                #expect(mkfifo(fifo, 0o600) == 0)
+                return fifo
+            }
+
             /// The daemon's refusal of `method`, within 5 s (a request that blocks the control
             /// thread times out here and fails the test).
             func refusal(_ method: ControlMethod) -> ControlError? {
@@ -64,10 +71,8 @@ extension LiveAudio {
         @Test("load-state of device nodes, FIFOs, directories and huge files is refused at once, in bounded memory")
         func loadStateSpecialFiles() throws {
             let run = try Running()
-            let fifo = run.path("state.fifo")
-            #expect(mkfifo(fifo, 0o600) == 0)
-            let heldFIFO = run.path("held.fifo")
-            #expect(mkfifo(heldFIFO, 0o600) == 0)
+            let fifo = run.fifo("state.fifo")
+            let heldFIFO = run.fifo("held.fifo")
             // A writer that never writes: a reader that waited for data would wait for ever.
             let writer = open(heldFIFO, O_RDWR | O_NONBLOCK)
             defer { close(writer) }
@@ -105,8 +110,7 @@ extension LiveAudio {
         @Test("save-state never replaces what is not a regular file: FIFOs, device nodes, symbolic links")
         func saveStateSpecialFiles() throws {
             let run = try Running()
-            let fifo = run.path("out.fifo")
-            #expect(mkfifo(fifo, 0o600) == 0)
+            let fifo = run.fifo("out.fifo")
             let target = run.path("target.bin")
             try Data("keep".utf8).write(to: URL(fileURLWithPath: target))
             let link = run.path("out.link")
