@@ -11,8 +11,7 @@ extension Daemon {
     public func statusReport() -> StatusReport {
         let configuration = configuration
         let pipeline = current.withLock { $0 }
-        let snapshot = pipeline?.status.snapshot()
-        let sum = totals.withLock { $0 }.adding(snapshot)
+        let (sum, snapshot) = counters()
         let rate = Double(configuration.sampleRate)
         let hop = configuration.engine.hop
         let prefill = pipeline?.playbackParameters.prefillFrames ?? configuration.playbackPrefillPeriods * configuration.periodFrames

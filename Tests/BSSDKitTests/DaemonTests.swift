@@ -183,6 +183,35 @@ extension LiveAudio {
             #expect(messages.contains { $0.hasPrefix("STATUS=") || $0.contains("\nSTATUS=running: 2 mics → 2 sources") })
         }
 
+        @Test("while the daemon reopens, status counts the pipeline that ended once: no counter doubles or goes back")
+        func reopeningCountsOnce() throws {
+            let bench = try Bench(seconds: 10)
+            let daemon = try Daemon(
+                configuration: bench.configuration, log: DaemonLog(level: .error) { _ in }, reopenBackoff: (0.05, 0.1))
+            let finish = Self.launch(daemon)
+            #expect(Self.waitUntil { Self.processed(daemon) >= 4000 })
+            let pipeline = try #require(daemon.current.withLock { $0 })
+            let running = daemon.statusReport()
+            // The capture file goes away, so every reopen attempt fails and the daemon stays in
+            // `reopening`; then the capture device is lost as an audio thread would record it.
+            try FileManager.default.removeItem(atPath: bench.inPath)
+            pipeline.status.captureState.store(AudioThreadState.deviceLost.rawValue, ordering: .relaxed)
+            pipeline.abort()
+            #expect(Self.waitUntil { daemon.state == .reopening })
+            let final = pipeline.status.snapshot()
+            #expect(pipeline.isFinished && final.capturedFrames >= running.framesCaptured)
+            for _ in 0..<3 {
+                let status = daemon.statusReport()
+                #expect(status.state == .reopening)
+                #expect(status.framesCaptured == final.capturedFrames && status.framesProcessed == final.processedFrames)
+                #expect(status.framesPlayed == final.playedFrames && status.lateBlocks == final.lateBlocks)
+                usleep(60_000)
+            }
+            daemon.requestStop()
+            let totals = try #require(finish())
+            #expect(totals.capturedFrames == final.capturedFrames && totals.deviceReopens == 0)
+        }
+
         @Test("without a config file there is nothing to reload, and the daemon says so")
         func noFile() throws {
             let bench = try Bench(seconds: 1)
