@@ -183,11 +183,15 @@ public final class Daemon: @unchecked Sendable {
 
     /// Moves an ended pipeline's counters into the totals and takes it out of `current`, both
     /// under `current`'s lock: a reader (`counters()`) sees it either running or retired, so it is
-    /// counted exactly once and no counter goes backwards across a reopen or a reload.
+    /// counted exactly once and no counter goes backwards across a reopen or a reload. The next
+    /// pipeline's logged events are numbered on from the new totals.
     func retire(_ pipeline: SeparationPipeline) {
         let snapshot = pipeline.status.snapshot()
         current.withLock { running in
-            totals.withLock { $0.add(snapshot) }
+            totals.withLock {
+                $0.add(snapshot)
+                events.continueNumbering(after: $0)
+            }
             if running === pipeline { running = nil }
         }
     }
