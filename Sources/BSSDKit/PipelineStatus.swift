@@ -48,7 +48,8 @@ public final class PipelineStatus: Sendable {
     /// Xruns (overruns / underruns) the PCMs recovered, from `ALSAPCM.xruns`.
     public let captureXruns = Atomic<Int>(0)
     public let playbackXruns = Atomic<Int>(0)
-    /// Wall time of the last `OnlineSeparator.process` call, and the largest so far.
+    /// Processing-thread CPU time (`ThreadCPUClock`) of the last `OnlineSeparator.process` call,
+    /// and the largest so far.
     public let lastBlockNanoseconds = Atomic<Int>(0)
     public let maxBlockNanoseconds = Atomic<Int>(0)
     /// Heap allocations each audio thread made after its warm-up (its first period or block).
@@ -62,7 +63,7 @@ public final class PipelineStatus: Sendable {
     /// The errors that ended an audio thread, for the log. Written once per failing thread, as it
     /// leaves its loop (the error text was allocated by the throw already).
     public let errors = Mutex<[ALSAError]>([])
-    /// Processing time per block, for p50/p99 against the hop budget.
+    /// Processing-thread CPU time per block, for p50/p99 against the hop budget.
     public let blockTimes = BlockTimeHistogram()
     /// RMS level of each separated source (before routing and gain) and of each microphone over
     /// the last block, in hundredths of a dB relative to full scale (`Int.min`: digital silence).
