@@ -98,7 +98,6 @@ public final class PipelineStatus: Sendable {
             processingState: state(processingState),
             playbackState: state(playbackState),
             errors: errors.withLock { $0 },
-            blockTimeCounts: blockTimes.counts(),
             sourceLevels: sourceLevels.values().map(Self.decibels),
             inputLevels: inputLevels.values().map(Self.decibels)
         )
@@ -146,8 +145,6 @@ public struct PipelineSnapshot: Sendable, Equatable {
     public var processingState: AudioThreadState
     public var playbackState: AudioThreadState
     public var errors: [ALSAError]
-    /// `BlockTimeHistogram` bucket counts since start.
-    public var blockTimeCounts: [Int]
     /// dBFS of each source and microphone over the last block (−∞ for digital silence).
     public var sourceLevels: [Double]
     public var inputLevels: [Double]
