@@ -82,7 +82,10 @@ extension SeparationPipeline {
         let M = configuration.captureChannels
         let P = configuration.resolvedPlaybackChannels
         let freewheel = configuration.pacing == .freewheel
-        var processed = 0, dropped = 0, longest = 0, nonFinite = 0
+        var processed = 0, dropped = 0, longest = 0
+        // The engine outlives pipelines (device reopens, reloads): what it replaced before this
+        // pipeline was reported then.
+        var nonFinite = separator.statistics.nonFiniteSamples
         var counter = ThreadAllocations()
         while controlState != .abort {
             guard inputRing.availableToRead >= hop else {

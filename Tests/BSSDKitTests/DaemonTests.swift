@@ -212,6 +212,28 @@ extension LiveAudio {
             #expect(totals.capturedFrames == final.capturedFrames && totals.deviceReopens == 0)
         }
 
+        @Test("a pipeline that takes over the engine after a reopen reports only the NaN/Inf samples it sees itself")
+        func nonFiniteAcrossPipelines() throws {
+            let bench = try Bench(seconds: 1)
+            let engine = try OnlineSeparator<Float>(configuration: bench.configuration.engine)
+            let events = AudioEventQueues()
+            func run(_ samples: [Float]) throws -> [AudioEvent] {
+                try samples.withUnsafeBytes { Data($0) }.write(to: URL(fileURLWithPath: bench.inPath))
+                let pipeline = try SeparationPipeline(configuration: bench.configuration, engine: engine, events: events)
+                _ = try pipeline.start()
+                #expect(SeparationPipelineTests.finish(pipeline, within: 60))
+                var reported: [AudioEvent] = []
+                events.drain { if $0.kind == .nonFiniteInput { reported.append($0) } }
+                return reported
+            }
+            var dirty = SeparationPipelineTests.mixture(frames: 16000)
+            for i in 1000..<1010 { dirty[i] = .nan }
+            let first = try run(dirty)
+            #expect(first.reduce(0) { $0 + $1.count } == engine.statistics.nonFiniteSamples && !first.isEmpty)
+            let second = try run(SeparationPipelineTests.mixture(frames: 16000))
+            #expect(second.isEmpty, "the engine's earlier NaN/Inf samples were reported again: \(second)")
+        }
+
         @Test("without a config file there is nothing to reload, and the daemon says so")
         func noFile() throws {
             let bench = try Bench(seconds: 1)
