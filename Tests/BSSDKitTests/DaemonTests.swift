@@ -212,6 +212,25 @@ extension LiveAudio {
             #expect(totals.capturedFrames == final.capturedFrames && totals.deviceReopens == 0)
         }
 
+        @Test("retiring a pipeline counts it once and numbers the next pipeline's events on from it")
+        func retireNumbersOn() throws {
+            let bench = try Bench(seconds: 1)
+            let daemon = try bench.daemon()
+            let pipeline = try SeparationPipeline(configuration: bench.configuration, engine: daemon.engine, events: daemon.events)
+            try daemon.start(pipeline)
+            #expect(SeparationPipelineTests.finish(pipeline, within: 60))
+            pipeline.status.lateBlocks.store(3, ordering: .relaxed)  // as if playback had been late three times
+            let final = pipeline.status.snapshot()
+            daemon.retire(pipeline)
+            #expect(daemon.current.withLock { $0 } == nil)
+            #expect(daemon.statusReport().framesCaptured == final.capturedFrames && daemon.statusReport().lateBlocks == 3)
+            // The next pipeline's playback thread counts its first late block as 1.
+            daemon.events.post(.lateBlock, count: 256, total: 1, from: .playback)
+            var totals: [Int] = []
+            daemon.events.drain { if $0.kind == .lateBlock { totals.append($0.total) } }
+            #expect(totals == [4])
+        }
+
         @Test("a pipeline that takes over the engine after a reopen reports only the NaN/Inf samples it sees itself")
         func nonFiniteAcrossPipelines() throws {
             let bench = try Bench(seconds: 1)
