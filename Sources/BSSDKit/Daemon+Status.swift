@@ -2,16 +2,15 @@ import ControlProtocol
 import Synchronization
 
 /// The status the control socket reports: the daemon's totals plus the running pipeline's live
-/// counters, and block-time percentiles and max over a recent window rather than since start, so a
-/// regression shows within seconds.
+/// counters, and block-time percentiles and max over a recent window rather than since start, so
+/// a regression shows within seconds.
 extension Daemon {
-    /// How far back the block-time percentiles look: between one and two of these.
+    /// How far back the block-time percentiles and max look: between one and two of these.
     static let blockWindowNanoseconds = 10_000_000_000
 
     public func statusReport() -> StatusReport {
         let configuration = configuration
-        let pipeline = current.withLock { $0 }
-        let (sum, snapshot) = counters()
+        let (sum, pipeline, snapshot) = counters()
         let rate = Double(configuration.sampleRate)
         let hop = configuration.engine.hop
         let prefill = pipeline?.playbackParameters.prefillFrames ?? configuration.playbackPrefillPeriods * configuration.periodFrames

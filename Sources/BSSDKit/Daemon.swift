@@ -197,11 +197,11 @@ public final class Daemon: @unchecked Sendable {
     }
 
     /// The totals plus the running pipeline's counters, read under `current`'s lock (then
-    /// `totals`'s, the order `retire` takes them in), and that pipeline's snapshot.
-    func counters() -> (sum: DaemonTotals, running: PipelineSnapshot?) {
+    /// `totals`'s, the order `retire` takes them in), with that pipeline and its snapshot.
+    func counters() -> (sum: DaemonTotals, pipeline: SeparationPipeline?, snapshot: PipelineSnapshot?) {
         current.withLock { pipeline in
             let snapshot = pipeline?.status.snapshot()
-            return (totals.withLock { $0 }.adding(snapshot), snapshot)
+            return (totals.withLock { $0 }.adding(snapshot), pipeline, snapshot)
         }
     }
 
