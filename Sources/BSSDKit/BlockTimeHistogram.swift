@@ -1,27 +1,51 @@
 import Glibc
+import Synchronization
 
 /// How long `OnlineSeparator.process` takes per block, as a histogram the processing thread fills
-/// with two relaxed atomic operations and no allocation, so the control plane can report p50 and
-/// p99 against the hop budget while the daemon runs.
+/// with a few relaxed atomic operations and no allocation, so the control plane can report p50
+/// and p99 against the hop budget while the daemon runs.
 ///
 /// Buckets are logarithmic, `bucketsPerOctave` per doubling from 1 µs, so a percentile is known to
 /// within 2^(1/8) ≈ 9 %, over 1 µs … 16 s. Counts are totals since start; a reader takes the
-/// difference of two snapshots (`counts(since:)`) for a recent window.
+/// difference of two snapshots (`counts(since:)`) for a recent window. Beside them the exact
+/// shortest and longest block since the reader last took them (`takeObserved()`), because a
+/// bucket edge can lie above every block in its bucket: a percentile is clamped to what was
+/// observed over the same blocks (`BlockTimes`), so p99 never exceeds the max.
 public final class BlockTimeHistogram: Sendable {
     public static let bucketsPerOctave = 8
     static let octaves = 24
     public static let bucketCount = bucketsPerOctave * octaves
 
     private let buckets = AtomicRow(count: BlockTimeHistogram.bucketCount)
+    private let shortest = Atomic<Int>(.max)
+    private let longest = Atomic<Int>(.min)
 
     public init() {}
 
-    /// Processing thread only (single writer).
+    /// Processing thread only (single writer of the buckets; the extremes are read-modify-writes
+    /// because `takeObserved()` resets them).
     public func record(nanoseconds: Int) {
+        shortest.min(nanoseconds, ordering: .relaxed)
+        longest.max(nanoseconds, ordering: .relaxed)
         buckets.increment(Self.bucket(nanoseconds: nanoseconds))
     }
 
     public func counts() -> [Int] { buckets.values() }
+
+    /// The shortest … longest block since start or the last `takeObserved()`; nil when none.
+    public func observed() -> ClosedRange<Int>? {
+        Self.range(shortest.load(ordering: .relaxed), longest.load(ordering: .relaxed))
+    }
+
+    /// `observed()`, and starts the next span. One reader at a time. A block recorded during the
+    /// call may land on either side of it, in its count as in its extremes.
+    public func takeObserved() -> ClosedRange<Int>? {
+        Self.range(shortest.exchange(.max, ordering: .relaxed), longest.exchange(.min, ordering: .relaxed))
+    }
+
+    private static func range(_ shortest: Int, _ longest: Int) -> ClosedRange<Int>? {
+        shortest <= longest ? shortest...longest : nil
+    }
 
     static func bucket(nanoseconds: Int) -> Int {
         let microseconds = Double(max(nanoseconds, 1000)) / 1000

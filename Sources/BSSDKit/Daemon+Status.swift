@@ -2,23 +2,21 @@ import ControlProtocol
 import Synchronization
 
 /// The status the control socket reports: the daemon's totals plus the running pipeline's live
-/// counters, and block-time percentiles over a recent window rather than since start, so a
-/// regression shows within seconds.
+/// counters, and block-time percentiles and max over a recent window rather than since start, so
+/// a regression shows within seconds.
 extension Daemon {
-    /// How far back the block-time percentiles look: between one and two of these.
+    /// How far back the block-time percentiles and max look: between one and two of these.
     static let blockWindowNanoseconds = 10_000_000_000
 
     public func statusReport() -> StatusReport {
         let configuration = configuration
-        let pipeline = current.withLock { $0 }
-        let snapshot = pipeline?.status.snapshot()
-        let sum = totals.withLock { $0 }.adding(snapshot)
+        let (sum, pipeline, snapshot) = counters()
         let rate = Double(configuration.sampleRate)
         let hop = configuration.engine.hop
         // Without a pipeline (reopening), the least the latency will be.
         let latency = pipeline?.latencyFrames ?? hop + SeparationPipeline.streamLag(
             engineLatency: configuration.engine.latencySamples, prefill: configuration.playbackPrefillPeriods * configuration.periodFrames)
-        let counts = recentBlockTimes(snapshot?.blockTimeCounts ?? [])
+        let blocks = recentBlockTimes(pipeline?.status.blockTimes)
         func milliseconds(_ nanoseconds: Double?) -> Double { (nanoseconds ?? 0) / 1e6 }
         return StatusReport(
             state: StatusReport.State(rawValue: state.rawValue) ?? .stopping,
@@ -32,34 +30,19 @@ extension Daemon {
             framesCaptured: sum.capturedFrames, framesProcessed: sum.processedFrames, framesPlayed: sum.playedFrames,
             captureXruns: sum.captureXruns, playbackXruns: sum.playbackXruns, lateBlocks: sum.lateBlocks,
             overrunFrames: sum.captureOverrunFrames + sum.outputOverrunFrames,
-            blockMillisecondsP50: milliseconds(BlockTimeHistogram.percentile(0.5, of: counts)),
-            blockMillisecondsP99: milliseconds(BlockTimeHistogram.percentile(0.99, of: counts)),
-            blockMillisecondsMax: Double(sum.maxBlockNanoseconds) / 1e6,
+            blockMillisecondsP50: milliseconds(blocks.percentile(0.5)),
+            blockMillisecondsP99: milliseconds(blocks.percentile(0.99)),
+            blockMillisecondsMax: milliseconds(blocks.observed.map { Double($0.upperBound) }),
             budgetMilliseconds: Double(hop) * 1000 / rate,
             levelsDBFS: snapshot?.sourceLevels ?? Array(repeating: -.infinity, count: configuration.engine.sources),
             deviceReopens: sum.deviceReopens,
             parameters: liveParameters())
     }
 
-    /// The histogram counts of the last 10–20 s: `now` minus a reading kept from at least 10 s
-    /// ago (all of `now` when the pipeline is younger than that or was replaced).
-    private func recentBlockTimes(_ now: [Int]) -> [Int] {
-        let time = MonotonicClock.nanoseconds
-        return blockWindow.withLock { window in
-            if time - window.latestTime >= Self.blockWindowNanoseconds {
-                window.previous = window.latest
-                window.latest = now
-                window.latestTime = time
-            }
-            let recent = BlockTimeHistogram.counts(now, since: window.previous)
-            return recent.reduce(0, +) > 0 ? recent : now
-        }
+    /// The blocks of the last 10–20 s of the running pipeline (all of its blocks while it is younger
+    /// than that), percentiles and max over the same blocks.
+    private func recentBlockTimes(_ histogram: BlockTimeHistogram?) -> BlockTimes {
+        guard let histogram else { return BlockTimes(counts: [], observed: nil) }
+        return blockWindow.withLock { $0.recent(of: histogram, at: MonotonicClock.nanoseconds, length: Self.blockWindowNanoseconds) }
     }
-}
-
-/// Two readings of the block-time histogram, for `Daemon.recentBlockTimes`.
-struct BlockTimeWindow {
-    var previous: [Int] = []
-    var latest: [Int] = []
-    var latestTime = 0
 }

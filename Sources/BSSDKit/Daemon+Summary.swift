@@ -11,6 +11,7 @@ extension Daemon {
         ]
         if totals.captureOverrunFrames > 0 { parts.append("\(totals.captureOverrunFrames) captured frames dropped (capture ring full)") }
         if totals.outputOverrunFrames > 0 { parts.append("\(totals.outputOverrunFrames) separated frames dropped (output ring full)") }
+        if totals.nonFiniteInputSamples > 0 { parts.append("\(totals.nonFiniteInputSamples) NaN/Inf captured samples replaced by silence") }
         if totals.deviceReopens > 0 { parts.append("devices reopened \(totals.deviceReopens) times") }
         if totals.reloads > 0 { parts.append("\(totals.reloads) reloads") }
         return "Stopped: " + parts.joined(separator: "; ") + "."

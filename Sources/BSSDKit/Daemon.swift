@@ -127,7 +127,7 @@ public final class Daemon: @unchecked Sendable {
         logStarted(first)
         setState(.running)
         supervision = notifier.map { notifier in
-            SystemdSupervision(notifier: notifier, log: log) { [self] in totals.withLock { $0 }.adding(current.withLock { $0?.status.snapshot() }).processedFrames }
+            SystemdSupervision(notifier: notifier, log: log) { [self] in counters().sum.processedFrames }
         }
         var ready = false
         /// The pipeline whose latency was logged (each reopen measures it again).
@@ -166,7 +166,6 @@ public final class Daemon: @unchecked Sendable {
                     for error in snapshot.errors { log.error("\(error)") }
                     if reopen() { continue }
                 }
-                current.withLock { $0 = nil }
                 break
             }
             onTick()
@@ -191,10 +190,28 @@ public final class Daemon: @unchecked Sendable {
         for warning in warnings { log.warning(warning) }
     }
 
-    /// Adds an ended pipeline's counters to the totals.
+    /// Moves an ended pipeline's counters into the totals and takes it out of `current`, both
+    /// under `current`'s lock: a reader (`counters()`) sees it either running or retired, so it is
+    /// counted exactly once and no counter goes backwards across a reopen or a reload. The next
+    /// pipeline's logged events are numbered on from the new totals.
     func retire(_ pipeline: SeparationPipeline) {
         let snapshot = pipeline.status.snapshot()
-        totals.withLock { $0.add(snapshot) }
+        current.withLock { running in
+            totals.withLock {
+                $0.add(snapshot)
+                events.continueNumbering(after: $0)
+            }
+            if running === pipeline { running = nil }
+        }
+    }
+
+    /// The totals plus the running pipeline's counters, read under `current`'s lock (then
+    /// `totals`'s, the order `retire` takes them in), with that pipeline and its snapshot.
+    func counters() -> (sum: DaemonTotals, pipeline: SeparationPipeline?, snapshot: PipelineSnapshot?) {
+        current.withLock { pipeline in
+            let snapshot = pipeline?.status.snapshot()
+            return (totals.withLock { $0 }.adding(snapshot), pipeline, snapshot)
+        }
     }
 
     /// After a device failure: tries to build and start a new pipeline with the same engine,

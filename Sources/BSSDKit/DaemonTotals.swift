@@ -3,6 +3,7 @@
 /// xruns the daemon has had, not the current pipeline.
 public struct DaemonTotals: Sendable, Equatable {
     public var capturedFrames = 0
+    public var nonFiniteInputSamples = 0
     public var processedFrames = 0
     public var playedFrames = 0
     public var captureXruns = 0
@@ -22,6 +23,7 @@ public struct DaemonTotals: Sendable, Equatable {
     /// Adds a pipeline's final (or current) counters.
     public mutating func add(_ snapshot: PipelineSnapshot) {
         capturedFrames += snapshot.capturedFrames
+        nonFiniteInputSamples += snapshot.nonFiniteInputSamples
         processedFrames += snapshot.processedFrames
         playedFrames += snapshot.playedFrames
         captureXruns += snapshot.captureXruns

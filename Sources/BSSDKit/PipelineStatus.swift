@@ -32,6 +32,8 @@ public enum AudioThreadState: UInt8, Sendable, CustomStringConvertible {
 public final class PipelineStatus: Sendable {
     /// Frames read from the capture PCM.
     public let capturedFrames = Atomic<Int>(0)
+    /// Captured NaN/Inf samples replaced by silence.
+    public let nonFiniteInputSamples = Atomic<Int>(0)
     /// Captured frames dropped because the capture ring was full (realtime pacing).
     public let captureOverrunFrames = Atomic<Int>(0)
     /// Frames run through the engine.
@@ -51,7 +53,8 @@ public final class PipelineStatus: Sendable {
     /// Xruns (overruns / underruns) the PCMs recovered, from `ALSAPCM.xruns`.
     public let captureXruns = Atomic<Int>(0)
     public let playbackXruns = Atomic<Int>(0)
-    /// Wall time of the last `OnlineSeparator.process` call, and the largest so far.
+    /// Processing-thread CPU time (`ThreadCPUClock`) of the last `OnlineSeparator.process` call,
+    /// and the largest so far.
     public let lastBlockNanoseconds = Atomic<Int>(0)
     public let maxBlockNanoseconds = Atomic<Int>(0)
     /// Heap allocations each audio thread made after its warm-up (its first period or block).
@@ -65,7 +68,7 @@ public final class PipelineStatus: Sendable {
     /// The errors that ended an audio thread, for the log. Written once per failing thread, as it
     /// leaves its loop (the error text was allocated by the throw already).
     public let errors = Mutex<[ALSAError]>([])
-    /// Processing time per block, for p50/p99 against the hop budget.
+    /// Processing-thread CPU time per block, for p50/p99 against the hop budget.
     public let blockTimes = BlockTimeHistogram()
     /// RMS level of each separated source (before routing and gain) and of each microphone over
     /// the last block, in hundredths of a dB relative to full scale (`Int.min`: digital silence).
@@ -83,6 +86,7 @@ public final class PipelineStatus: Sendable {
         }
         return PipelineSnapshot(
             capturedFrames: capturedFrames.load(ordering: .relaxed),
+            nonFiniteInputSamples: nonFiniteInputSamples.load(ordering: .relaxed),
             captureOverrunFrames: captureOverrunFrames.load(ordering: .relaxed),
             processedFrames: processedFrames.load(ordering: .relaxed),
             outputOverrunFrames: outputOverrunFrames.load(ordering: .relaxed),
@@ -100,7 +104,6 @@ public final class PipelineStatus: Sendable {
             processingState: state(processingState),
             playbackState: state(playbackState),
             errors: errors.withLock { $0 },
-            blockTimeCounts: blockTimes.counts(),
             sourceLevels: sourceLevels.values().map(Self.decibels),
             inputLevels: inputLevels.values().map(Self.decibels)
         )
@@ -131,6 +134,7 @@ extension PipelineStatus {
 /// period apart while the pipeline runs; exact once it has stopped).
 public struct PipelineSnapshot: Sendable, Equatable {
     public var capturedFrames: Int
+    public var nonFiniteInputSamples: Int
     public var captureOverrunFrames: Int
     public var processedFrames: Int
     public var outputOverrunFrames: Int
@@ -148,8 +152,6 @@ public struct PipelineSnapshot: Sendable, Equatable {
     public var processingState: AudioThreadState
     public var playbackState: AudioThreadState
     public var errors: [ALSAError]
-    /// `BlockTimeHistogram` bucket counts since start.
-    public var blockTimeCounts: [Int]
     /// dBFS of each source and microphone over the last block (−∞ for digital silence).
     public var sourceLevels: [Double]
     public var inputLevels: [Double]

@@ -1,5 +1,4 @@
 import AudioIO
-import ControlProtocol
 import Glibc
 import RealtimeSupport
 import Synchronization
@@ -72,6 +71,7 @@ extension SeparationPipeline {
                 events.post(.captureXrun, count: 1, total: xruns, from: .capture)
             }
             status.capturedFrames.store(captured, ordering: .relaxed)
+            status.nonFiniteInputSamples.store(nonFinite, ordering: .relaxed)
             status.captureOverrunFrames.store(overrun, ordering: .relaxed)
             status.captureXruns.store(pcm.xruns, ordering: .relaxed)
             counter.step(publishingTo: status.captureAllocations)
@@ -105,9 +105,7 @@ extension SeparationPipeline {
             inputRing.pop(into: engineInput, count: hop)
             if freewheel { inputSpace.ring() }
             commands.receive(into: separator)
-            let begin = MonotonicClock.nanoseconds
-            separator.process(input: engineInput, output: engineOutput)
-            let elapsed = MonotonicClock.nanoseconds - begin
+            let elapsed = ThreadCPUClock.measure { separator.process(input: engineInput, output: engineOutput) }
             renderer.render(input: engineInput, separated: engineOutput, into: renderedOutput, settings: output)
             status.blockTimes.record(nanoseconds: elapsed)
             PipelineStatus.publishLevels(engineOutput, frames: hop, channels: K, into: status.sourceLevels)

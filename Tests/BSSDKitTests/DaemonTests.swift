@@ -207,6 +207,76 @@ extension LiveAudio {
             #expect(lines.all.contains { $0.contains("systemd notifications were dropped because systemd did not read them") })
         }
 
+        @Test("while the daemon reopens, status counts the pipeline that ended once: no counter doubles or goes back")
+        func reopeningCountsOnce() throws {
+            let bench = try Bench(seconds: 10)
+            let daemon = try Daemon(
+                configuration: bench.configuration, log: DaemonLog(level: .error) { _ in }, reopenBackoff: (0.05, 0.1))
+            let finish = Self.launch(daemon)
+            #expect(Self.waitUntil { Self.processed(daemon) >= 4000 })
+            let pipeline = try #require(daemon.current.withLock { $0 })
+            let running = daemon.statusReport()
+            // The capture file goes away, so every reopen attempt fails and the daemon stays in
+            // `reopening`; then the capture device is lost as an audio thread would record it.
+            try FileManager.default.removeItem(atPath: bench.inPath)
+            pipeline.status.captureState.store(AudioThreadState.deviceLost.rawValue, ordering: .relaxed)
+            pipeline.abort()
+            #expect(Self.waitUntil { daemon.state == .reopening })
+            let final = pipeline.status.snapshot()
+            #expect(pipeline.isFinished && final.capturedFrames >= running.framesCaptured)
+            for _ in 0..<3 {
+                let status = daemon.statusReport()
+                #expect(status.state == .reopening)
+                #expect(status.framesCaptured == final.capturedFrames && status.framesProcessed == final.processedFrames)
+                #expect(status.framesPlayed == final.playedFrames && status.lateBlocks == final.lateBlocks)
+                usleep(60_000)
+            }
+            daemon.requestStop()
+            let totals = try #require(finish())
+            #expect(totals.capturedFrames == final.capturedFrames && totals.deviceReopens == 0)
+        }
+
+        @Test("retiring a pipeline counts it once and numbers the next pipeline's events on from it")
+        func retireNumbersOn() throws {
+            let bench = try Bench(seconds: 1)
+            let daemon = try bench.daemon()
+            let pipeline = try SeparationPipeline(configuration: bench.configuration, engine: daemon.engine, events: daemon.events)
+            try daemon.start(pipeline)
+            #expect(SeparationPipelineTests.finish(pipeline, within: 60))
+            pipeline.status.lateBlocks.store(3, ordering: .relaxed)  // as if playback had been late three times
+            let final = pipeline.status.snapshot()
+            daemon.retire(pipeline)
+            #expect(daemon.current.withLock { $0 } == nil)
+            #expect(daemon.statusReport().framesCaptured == final.capturedFrames && daemon.statusReport().lateBlocks == 3)
+            // The next pipeline's playback thread counts its first late block as 1.
+            daemon.events.post(.lateBlock, count: 256, total: 1, from: .playback)
+            var totals: [Int] = []
+            daemon.events.drain { if $0.kind == .lateBlock { totals.append($0.total) } }
+            #expect(totals == [4])
+        }
+
+        @Test("a pipeline that takes over the engine after a reopen reports only the NaN/Inf samples it sees itself")
+        func nonFiniteAcrossPipelines() throws {
+            let bench = try Bench(seconds: 1)
+            let engine = try OnlineSeparator<Float>(configuration: bench.configuration.engine)
+            let events = AudioEventQueues()
+            func run(_ samples: [Float]) throws -> [AudioEvent] {
+                try samples.withUnsafeBytes { Data($0) }.write(to: URL(fileURLWithPath: bench.inPath))
+                let pipeline = try SeparationPipeline(configuration: bench.configuration, engine: engine, events: events)
+                _ = try pipeline.start()
+                #expect(SeparationPipelineTests.finish(pipeline, within: 60))
+                var reported: [AudioEvent] = []
+                events.drain { if $0.kind == .nonFiniteInput { reported.append($0) } }
+                return reported
+            }
+            var dirty = SeparationPipelineTests.mixture(frames: 16000)
+            for i in 1000..<1010 { dirty[i] = .nan }
+            let first = try run(dirty)
+            #expect(first.reduce(0) { $0 + $1.count } == 10)
+            let second = try run(SeparationPipelineTests.mixture(frames: 16000))
+            #expect(second.isEmpty, "the engine's earlier NaN/Inf samples were reported again: \(second)")
+        }
+
         @Test("without a config file there is nothing to reload, and the daemon says so")
         func noFile() throws {
             let bench = try Bench(seconds: 1)

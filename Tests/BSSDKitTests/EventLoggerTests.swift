@@ -43,6 +43,25 @@ struct EventLoggerTests {
         #expect(lines.all.first?.contains("256 captured frames dropped (256 in total)") == true)
     }
 
+    @Test("a pipeline that follows another numbers its events on from the daemon's totals, as status counts them")
+    func numberingAcrossPipelines() {
+        let (queues, logger, lines) = Self.make(window: 0)
+        // The first pipeline: three late blocks and two capture xruns.
+        for n in 1...3 { queues.post(.lateBlock, count: 64, total: n, from: .playback) }
+        for n in 1...2 { queues.post(.captureXrun, count: 1, total: n, from: .capture) }
+        var totals = DaemonTotals()
+        totals.lateBlocks = 3
+        totals.captureXruns = 2
+        queues.continueNumbering(after: totals)
+        // The next pipeline's threads count from zero again.
+        queues.post(.lateBlock, count: 64, total: 1, from: .playback)
+        queues.post(.captureXrun, count: 1, total: 1, from: .capture)
+        logger.flush(now: .max)
+        let late = lines.all.filter { $0.contains("Late block") }
+        #expect(late.count == 4 && late.last?.contains("Late block 4:") == true, "\(late)")
+        #expect(lines.all.filter { $0.contains("Capture overrun") }.last?.contains("(xrun 3)") == true)
+    }
+
     @Test("messages below the level are not written; journald lines carry the syslog priority")
     func levels() {
         let lines = Lines()

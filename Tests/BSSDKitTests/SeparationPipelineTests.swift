@@ -211,9 +211,14 @@ extension LiveAudio {
 
             let recorded = try Data(contentsOf: URL(fileURLWithPath: outPath)).withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
             let status = pipeline.status.snapshot()
-            #expect(status.playedFrames > frames / 2, "\(status)")
-            if path == .lateFallback { #expect(status.lateBlocks > 0, "no period took the fallback: \(status)") }
-            #expect(recorded.count >= 2 * status.playedFrames)
+            #expect(status.nonFiniteInputSamples == injected)
+            if path == .lateFallback {
+                // Unpaced devices: how much is separated and how much is fallback varies run to run.
+                #expect(status.lateBlocks > 0, "no period took the fallback: \(status)")
+                #expect(recorded.count >= 2 * status.playedFrames)
+            } else {
+                #expect(status.playedFrames == frames, "\(status)")
+            }
             let invalid = recorded.filter { !$0.isFinite }.count
             #expect(invalid == 0, "\(invalid) non-finite output samples (\(injected) injected)")
             // The signal around the bursts still comes through.
