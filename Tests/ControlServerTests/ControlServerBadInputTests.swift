@@ -136,6 +136,23 @@ struct ControlServerBadInputTests {
         #expect(refusals.last?.hasSuffix("300 in total since start.") == true)
     }
 
+    @Test func connectionsClosedForOverlongLinesAreExplainedOnceThenSummedUp() throws {
+        let harness = try ServerHarness(limits: .init(refusalLogWindow: 3600))
+        defer { harness.stop() }
+        let huge = [UInt8](repeating: UInt8(ascii: "a"), count: ControlProtocol.maxLineBytes + 2)
+        for _ in 0..<300 {
+            let client = try harness.connect()
+            try? client.send(huge)
+            #expect(try client.readReply(timeout: 2)?.error?.code == .lineTooLong)
+        }
+        try expectStillServing(harness)
+        harness.server.stop()
+        let closes = harness.log.all.filter { $0.contains("line over") }
+        #expect(closes.count == 2, "\(closes.count) log lines")
+        #expect(closes.last?.contains("299 more connections closed for a line over the limit") == true)
+        #expect(closes.last?.hasSuffix("300 in total since start.") == true)
+    }
+
     @Test func aClientThatDoesNotReadItsRepliesIsDropped() throws {
         let harness = try ServerHarness(limits: .init(maxPendingBytes: 64 * 1024))
         defer { harness.stop() }

@@ -1,8 +1,9 @@
 import ControlProtocol
 
 extension ServerLoop {
-    /// Why a connection was turned away at accept: each kind is logged rate-limited on its own
-    /// (`LogRateLimit`), so a flood of connections cannot flood the log.
+    /// Why a connection was turned away at accept, or closed by the server for misbehaving: each
+    /// kind is logged rate-limited on its own (`LogRateLimit`), so a flood of connections cannot
+    /// flood the log.
     enum Refusal: Hashable {
         /// The kernel gave no SO_PEERCRED: the peer cannot be checked.
         case noCredentials
@@ -10,8 +11,12 @@ extension ServerLoop {
         case forbidden
         /// Every client slot is taken.
         case busy
+        /// The client sent a line over the protocol's limit; it was told so and closed.
+        case lineTooLong
+        /// The client let its replies pile up unread; it was dropped.
+        case notReading
 
-        var level: LogSettings.Level { self == .busy ? .notice : .warning }
+        var level: LogSettings.Level { self == .noCredentials || self == .forbidden ? .warning : .notice }
 
         /// Ends the line that explains the first refusal of a window: what to do about it.
         var advice: String {
@@ -24,6 +29,8 @@ extension ServerLoop {
             case .busy:
                 "If operators are turned away, find the client holding connections open (`ss -xp`) "
                     + "or raise control.max_clients."
+            case .lineTooLong, .notReading:
+                "The client is broken or hostile; the daemon is unaffected."
             }
         }
 
@@ -33,6 +40,8 @@ extension ServerLoop {
             case .noCredentials: "connections without peer credentials refused"
             case .forbidden: "connections from peers not allowed refused"
             case .busy: "connections refused as busy"
+            case .lineTooLong: "connections closed for a line over the limit"
+            case .notReading: "clients dropped for not reading their replies"
             }
         }
     }

@@ -112,15 +112,21 @@ final class ServerLoop: @unchecked Sendable {
     /// The first refusal of a kind in a window is logged with its reason and advice; the rest are
     /// counted into one summary line when the window closes.
     private func refuse(_ descriptor: Int32, _ refusal: Refusal, _ error: ControlError, because reason: String, now: Double) {
-        let total = refusalTotals[refusal, default: 0] + 1
-        refusalTotals[refusal] = total
-        if refusals.record(refusal, total, at: Self.nanoseconds(now), summarize: summarize) {
-            log(refusal.level, "control socket: refused a connection: \(reason); it was told \(error.code). \(refusal.advice) "
-                + "Further refusals like it are summed up every \(tenths(limits.refusalLogWindow)) s.")
-        }
+        note(refusal, "refused a connection: \(reason); it was told \(error.code).", now: now)
         let line = Array(ControlReply(id: .null, outcome: .failure(error)).line.utf8)
         _ = line.withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
         close(descriptor)
+    }
+
+    /// Logs `what` happened, rate-limited per kind: the first of a window with its advice, the
+    /// rest summed up when the window closes.
+    private func note(_ refusal: Refusal, _ what: String, now: Double) {
+        let total = refusalTotals[refusal, default: 0] + 1
+        refusalTotals[refusal] = total
+        if refusals.record(refusal, total, at: Self.nanoseconds(now), summarize: summarize) {
+            log(refusal.level, "control socket: \(what) \(refusal.advice) "
+                + "Further ones like it are summed up every \(tenths(limits.refusalLogWindow)) s.")
+        }
     }
 
     private func service(_ client: ClientConnection, events: Int16, now: Double) {
@@ -131,7 +137,7 @@ final class ServerLoop: @unchecked Sendable {
             case .lineTooLong:
                 client.queue(ControlReply(id: .null, outcome: .failure(ControlError(.lineTooLong, "request line longer than \(limits.maxLineBytes) bytes; closing the connection"))))
                 client.beginClosing(now: now)
-                log(.notice, "control socket: closed a connection that sent a line over \(limits.maxLineBytes) bytes (peer \(client.peer))")
+                note(.lineTooLong, "closed a connection that sent a line over \(limits.maxLineBytes) bytes (peer \(client.peer)).", now: now)
             case .lines(let lines):
                 for line in lines where !client.closing { handle(line, from: client, now: now) }
             }
@@ -163,7 +169,7 @@ final class ServerLoop: @unchecked Sendable {
     private func deliver(_ client: ClientConnection, now: Double) {
         guard client.flush() else { return client.drop(now: now) }
         if client.pendingBytes > limits.maxPendingBytes {
-            log(.notice, "control socket: dropped a client that does not read its replies (\(client.pendingBytes) bytes pending, peer \(client.peer))")
+            note(.notReading, "dropped a client that does not read its replies (\(client.pendingBytes) bytes pending, peer \(client.peer)).", now: now)
             client.drop(now: now)
         }
     }
