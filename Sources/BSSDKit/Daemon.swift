@@ -260,6 +260,11 @@ public final class Daemon: @unchecked Sendable {
     private func logLatency(_ pipeline: SeparationPipeline) {
         let rate = Double(configuration.sampleRate)
         func ms(_ frames: Int) -> String { Self.milliseconds(Double(frames) * 1000 / rate) }
+        if pipeline.configuration.pacing == .freewheel {
+            return log.notice(
+                "The output lags the input by \(ms(pipeline.latencyFrames)) (STFT frame − hop and playback prefill); "
+                    + "freewheeling devices have no clock, so there is no real-time latency.")
+        }
         log.notice(
             "Latency \(ms(pipeline.latencyFrames)), microphone to speaker: STFT frame − hop \(ms(pipeline.engineLatency)), "
                 + "playback prefill \(ms(pipeline.playbackParameters.prefillFrames)), and playback started "

@@ -60,14 +60,18 @@ public final class SeparationPipeline: @unchecked Sendable {
     /// started — at least a hop (the engine needs a whole one), a period more when the first
     /// block was queued after the device clock's next period (as the paced rig shows, run to run).
     /// Measured at that start, so it is what a listener gets; until then, the least it can be.
+    /// Freewheeling devices have no clock to run behind: there the output stream's lag is all.
     public var latencyFrames: Int {
+        let lag = Self.streamLag(engineLatency: engineLatency, prefill: playbackParameters.prefillFrames)
+        if configuration.pacing == .freewheel { return lag }
         let captured = status.capturedAtPlaybackStart.load(ordering: .relaxed)
-        return Self.streamLag(engineLatency: engineLatency, prefill: playbackParameters.prefillFrames)
-            + (captured >= 0 ? captured : hop)
+        return lag + (captured >= 0 ? captured : hop)
     }
 
-    /// Whether `latencyFrames` is measured yet (playback has started).
-    public var latencyIsMeasured: Bool { status.capturedAtPlaybackStart.load(ordering: .relaxed) >= 0 }
+    /// Whether `latencyFrames` is final (playback has started, or nothing is paced).
+    public var latencyIsMeasured: Bool {
+        configuration.pacing == .freewheel || status.capturedAtPlaybackStart.load(ordering: .relaxed) >= 0
+    }
 
     /// How far the output stream lags the input stream, in frames.
     static func streamLag(engineLatency: Int, prefill: Int) -> Int {
