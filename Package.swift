@@ -40,12 +40,15 @@ let package = Package(
             name: "PlainDecimal"
         ),
         .target(
+            name: "EngineParameters"
+        ),
+        .target(
             name: "RealtimeSupport",
             dependencies: ["CAllocationCounter"]
         ),
         .target(
             name: "RealtimeEngine",
-            dependencies: ["CFFTW", "PlainDecimal"],
+            dependencies: ["CFFTW", "PlainDecimal", "EngineParameters"],
             swiftSettings: numericSettings
         ),
         .target(
@@ -54,7 +57,8 @@ let package = Package(
             swiftSettings: numericSettings
         ),
         .target(
-            name: "ControlProtocol"
+            name: "ControlProtocol",
+            dependencies: ["EngineParameters"]
         ),
         .target(
             name: "ControlClient",
@@ -64,6 +68,7 @@ let package = Package(
             name: "BSSDKit",
             dependencies: [
                 "RealtimeEngine",
+                "EngineParameters",
                 "AudioIO",
                 "RealtimeSupport",
                 "CSystem",
@@ -75,6 +80,7 @@ let package = Package(
             name: "bssd",
             dependencies: [
                 "BSSDKit",
+                "EngineParameters",
                 "RealtimeEngine",
                 "AudioIO",
                 "RealtimeSupport",

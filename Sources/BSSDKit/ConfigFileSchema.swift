@@ -1,3 +1,4 @@
+import EngineParameters
 import RealtimeEngine
 
 /// One key a config file may hold: the section it lives in and how its value lands in the
@@ -77,7 +78,7 @@ enum ConfigFileSchema {
         choice("engine", "algorithm", \.daemon.engine.algorithm),
         choice("engine", "update", \.daemon.engine.updateRule),
         ConfigFileKey("engine", "model") { value, draft throws(ConfigFileError.Reason) in
-            guard let model = SourceModelKind(parsing: try value.string()) else { throw value.invalid(SourceModelKind.spellings) }
+            guard let model = SourceModelKind(parsing: try value.string()) else { throw value.invalid(EngineParameter.model.allowed) }
             draft.daemon.engine.model = model
         },
         integer("engine", "frame", \.daemon.engine.frameLength),

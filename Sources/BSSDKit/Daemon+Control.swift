@@ -1,4 +1,5 @@
 import ControlProtocol
+import EngineParameters
 import Glibc
 import RealtimeEngine
 
@@ -14,7 +15,7 @@ extension Daemon {
     static func liveParameters(_ engine: SeparatorConfiguration, _ output: OutputSettings) -> LiveParameters {
         LiveParameters(
             alpha: engine.forgetting, iterations: engine.iterations,
-            algorithm: engine.algorithm == .iva ? .iva : .ilrma, update: engine.updateRule == .ip ? .ip : .iss,
+            algorithm: engine.algorithm, update: engine.updateRule,
             model: engine.model.description, routing: output.routes, gainDB: output.gainDecibels,
             mute: output.muted, bypass: output.bypass)
     }
@@ -24,17 +25,7 @@ extension Daemon {
     public func set(_ changes: [ParameterChange]) throws(ControlError) -> LiveParameters {
         try reconfiguration.withLock { _ throws(ControlError) in
             var new = configuration
-            var engineSettings = new.engine
-            var outputSettings = output.settings()
-            for change in changes {
-                try Self.apply(change, engine: &engineSettings, output: &outputSettings)
-            }
-            do { try engineSettings.validate() } catch {
-                throw ControlError(.outOfRange, "\(error)")
-            }
-            if let problem = outputSettings.problem(sources: engineSettings.sources) {
-                throw ControlError(.outOfRange, "invalid \(problem.key) = \(problem.value): allowed is \(problem.allowed)")
-            }
+            let (engineSettings, outputSettings) = try Self.settings(new.engine, output.settings(), changedBy: changes)
             if engineSettings != new.engine {
                 guard commands.send(.configure(engineSettings)) else {
                     throw ControlError(.timeout, "the processing thread did not take the change within 2 s; it may still apply")
@@ -48,17 +39,35 @@ extension Daemon {
         }
     }
 
+    /// The settings `changes` lead to, checked as a whole; the refusal of the first problem.
+    static func settings(
+        _ engine: SeparatorConfiguration, _ output: OutputSettings, changedBy changes: [ParameterChange]
+    ) throws(ControlError) -> (SeparatorConfiguration, OutputSettings) {
+        var engine = engine
+        var output = output
+        for change in changes {
+            try apply(change, engine: &engine, output: &output)
+        }
+        do { try engine.validate() } catch {
+            throw ControlError(.outOfRange, "\(error)")
+        }
+        if let problem = output.problem(sources: engine.sources) {
+            throw ControlError(.outOfRange, "invalid \(problem.key) = \(problem.value): allowed is \(problem.allowed)")
+        }
+        return (engine, output)
+    }
+
     private static func apply(
         _ change: ParameterChange, engine: inout SeparatorConfiguration, output: inout OutputSettings
     ) throws(ControlError) {
         switch change {
         case let .alpha(value): engine.forgetting = value
         case let .iterations(value): engine.iterations = value
-        case let .algorithm(value): engine.algorithm = value == .iva ? .iva : .ilrma
-        case let .update(value): engine.updateRule = value == .ip ? .ip : .iss
+        case let .algorithm(value): engine.algorithm = value
+        case let .update(value): engine.updateRule = value
         case let .model(text):
             guard let model = SourceModelKind(parsing: text) else {
-                throw ControlError(.outOfRange, "invalid model = \(text): allowed is laplace, gauss, ggd:β (0 < β ≤ 2) or t:ν (ν > 0), e.g. t:50")
+                throw ControlError(.outOfRange, "invalid model = \(text): allowed is \(EngineParameter.model.allowed)")
             }
             engine.model = model
         case let .routing(routes):

@@ -1,14 +1,12 @@
+public import EngineParameters
+
 /// The parameters an operator may change while the daemon runs, as the control socket reports
 /// them. The daemon builds one from its live engine and output settings; the names and spellings
 /// are those of the config file and `bssd separate`.
 public struct LiveParameters: Sendable, Equatable {
-    public enum Algorithm: String, Sendable, CaseIterable {
-        case iva, ilrma
-    }
-
-    public enum UpdateRule: String, Sendable, CaseIterable {
-        case ip, iss
-    }
+    /// The engine's own types: the daemon copies them across without a mapping.
+    public typealias Algorithm = SeparationAlgorithm
+    public typealias UpdateRule = DemixingUpdateRule
 
     /// Forgetting factor per hop, in (0, 1).
     public var alpha: Double

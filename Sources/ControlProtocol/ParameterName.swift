@@ -1,18 +1,33 @@
+public import EngineParameters
+
 /// The names `get` and `set` accept, with the values each takes, so that the protocol document,
-/// `bssctl set --help` and error messages all list the same thing.
+/// `bssctl set --help` and error messages all list the same thing. The engine's parameters take
+/// their text from `EngineParameter`, as the config file and `bssd` options do.
 public enum ParameterName: String, Sendable, CaseIterable {
     case alpha, iterations, algorithm, update, model, routing
     case gainDB = "gain_db"
     case mute, bypass
 
+    /// The engine parameter this name changes; nil for the output's.
+    public var engineParameter: EngineParameter? {
+        switch self {
+        case .alpha: .alpha
+        case .iterations: .iterations
+        case .algorithm: .algorithm
+        case .update: .update
+        case .model: .model
+        case .routing, .gainDB, .mute, .bypass: nil
+        }
+    }
+
     /// What the value may be, in words.
     public var allowed: String {
         switch self {
-        case .alpha: "forgetting factor per hop, strictly between 0 and 1 (e.g. 0.97)"
-        case .iterations: "sweeps per update, 1 to 16"
-        case .algorithm: LiveParameters.Algorithm.allCases.map(\.rawValue).joined(separator: " or ")
-        case .update: "ip (iterative projection) or iss (iterative source steering)"
-        case .model: "laplace, ggd:BETA (0 < BETA <= 2), t:NU (0 < NU <= 1000), gauss"
+        case .alpha: EngineParameter.alpha.allowed
+        case .iterations: EngineParameter.iterations.allowed
+        case .algorithm: EngineParameter.algorithm.allowed
+        case .update: EngineParameter.update.allowed
+        case .model: EngineParameter.model.allowed
         case .routing: "a source index or off (silence) per playback channel"
         case .gainDB: "output gain in dB, -96 to 24"
         case .mute: "true or false"

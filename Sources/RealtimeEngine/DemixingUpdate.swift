@@ -91,8 +91,9 @@ final class DemixingUpdate<T: EngineScalar> {
                 }
             }
             for i in 0..<(M &* M) { run.store(w[i], re: WR, im: WI, entry: i) }
-            if rule == .ip {
-                for i in 0..<(M &* M) { run.store(a[i], re: AR, im: AI, entry: i) }
+            switch rule {
+            case .ip: for i in 0..<(M &* M) { run.store(a[i], re: AR, im: AI, entry: i) }
+            case .iss: break  // ISS did not load A, so there is none to store.
             }
             start &+= T.Lanes.scalarCount
         }

@@ -33,8 +33,9 @@ extension OnlineSeparator {
         guard configuration.hasSameShape(as: new) else { return false }
         let old = configuration
         adoptLiveParameters(of: new)
-        if new.algorithm == .ilrma && old.algorithm != .ilrma {
-            lowRank.reset()
+        switch (old.algorithm, new.algorithm) {
+        case (.iva, .ilrma): lowRank.reset()
+        case (.iva, .iva), (.ilrma, .ilrma), (.ilrma, .iva): break
         }
         if new.referenceMic != old.referenceMic {
             demixing.updateScales(reference: new.referenceMic)

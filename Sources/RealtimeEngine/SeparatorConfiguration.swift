@@ -1,19 +1,10 @@
+import EngineParameters
+
 /// Everything that shapes one online separator, as a value: the daemon keeps one per engine, the
 /// control plane edits copies, and `validate()` is the single place where limits are enforced.
 public struct SeparatorConfiguration: Sendable, Equatable, BitwiseCopyable {
-    /// IVA models each source with one spherical density over all bins; ILRMA adds a low-rank
-    /// (NMF) model of each source's power spectrogram, which suits music with repeated notes.
-    public enum Algorithm: String, Sendable, CaseIterable, BitwiseCopyable {
-        case iva, ilrma
-    }
-
-    /// How the demixing matrix follows the weighted covariances each sweep.
-    public enum UpdateRule: String, Sendable, CaseIterable, BitwiseCopyable {
-        /// Iterative projection: one M×M solve per source and bin.
-        case ip
-        /// Iterative source steering: rank-one steps, no matrix inversion.
-        case iss
-    }
+    public typealias Algorithm = SeparationAlgorithm
+    public typealias UpdateRule = DemixingUpdateRule
 
     /// Microphones (M).
     public var channels: Int
@@ -45,49 +36,33 @@ public struct SeparatorConfiguration: Sendable, Equatable, BitwiseCopyable {
         self.sources = sources ?? channels
     }
 
-    public static let supportedChannels = 2...8
-    public static let supportedFrameLengths = [256, 512, 1024, 2048, 4096, 8192]
-
-    /// Checks every field against what the engine supports; the error names the field, the value
-    /// and what is allowed, so a config file or control request can be answered precisely.
+    /// Checks every field against what the engine supports (`EngineBounds`); the error names the
+    /// field, the value and what is allowed (`EngineParameter.allowed`, with the figures of the
+    /// settings a bound depends on), so a config file or control request can be answered precisely.
     public func validate() throws(SeparatorConfigurationError) {
-        func fail(_ key: String, _ value: Any, _ allowed: String) -> SeparatorConfigurationError {
-            SeparatorConfigurationError(key: key, value: "\(value)", allowed: allowed)
+        func fail(_ parameter: EngineParameter, _ value: Any, given: String = "") -> SeparatorConfigurationError {
+            SeparatorConfigurationError(key: parameter.name, value: "\(value)", allowed: parameter.allowed + given)
         }
-        guard Self.supportedChannels.contains(channels) else {
-            throw fail("channels", channels, "2 to 8 microphones")
+        guard EngineBounds.channels.contains(channels) else {
+            let range = EngineBounds.channels
+            throw SeparatorConfigurationError(key: "channels", value: "\(channels)", allowed: "\(range.lowerBound) to \(range.upperBound) microphones")
         }
         guard sources == channels else {
-            throw fail("sources", sources, "equal to the number of channels (\(channels)); K < M is not supported yet")
+            throw SeparatorConfigurationError(
+                key: "sources", value: "\(sources)", allowed: "equal to the number of channels (\(channels)); K < M is not supported yet")
         }
-        guard Self.supportedFrameLengths.contains(frameLength) else {
-            throw fail("frame", frameLength, "one of \(Self.supportedFrameLengths.map(String.init).joined(separator: ", "))")
+        guard EngineBounds.frameLengths.contains(frameLength) else { throw fail(.frame, frameLength) }
+        guard EngineBounds.hopDivisors.contains(where: { hop * $0 == frameLength }) else {
+            throw fail(.hop, hop, given: " (\(EngineBounds.hopDivisors.map { String(frameLength / $0) }.joined(separator: ", ")) for frame \(frameLength))")
         }
-        guard [2, 4, 8].contains(where: { hop * $0 == frameLength }) else {
-            throw fail("hop", hop, "frame/2 (\(frameLength / 2)), frame/4 (\(frameLength / 4)) or frame/8 (\(frameLength / 8))")
-        }
-        guard forgetting > 0, forgetting < 1 else {
-            throw fail("alpha", forgetting, "a forgetting factor strictly between 0 and 1, e.g. 0.97")
-        }
-        guard (1...16).contains(iterations) else {
-            throw fail("iterations", iterations, "1 to 16 sweeps per update")
-        }
-        guard (1...64).contains(history) else {
-            throw fail("history", history, "1 to 64 frames")
-        }
-        guard (1...64).contains(block), block <= history else {
-            throw fail("block", block, "1 to 64 frames, and no more than history (\(history))")
-        }
-        guard (1...32).contains(nmfBases) else {
-            throw fail("bases", nmfBases, "1 to 32 NMF bases per source")
-        }
-        guard (0..<channels).contains(referenceMic) else {
-            throw fail("reference_mic", referenceMic, "a microphone index from 0 to \(channels - 1)")
-        }
-        guard loading >= 1e-9, loading <= 1 else {
-            throw fail("loading", loading, "a relative diagonal loading from 1e-9 to 1")
-        }
-        try model.validate()
+        guard EngineBounds.acceptsForgetting(forgetting) else { throw fail(.alpha, forgetting) }
+        guard EngineBounds.iterations.contains(iterations) else { throw fail(.iterations, iterations) }
+        guard EngineBounds.history.contains(history) else { throw fail(.history, history) }
+        guard EngineBounds.block.contains(block), block <= history else { throw fail(.block, block, given: " (\(history))") }
+        guard EngineBounds.bases.contains(nmfBases) else { throw fail(.bases, nmfBases) }
+        guard (0..<channels).contains(referenceMic) else { throw fail(.referenceMic, referenceMic, given: " (0 to \(channels - 1))") }
+        guard EngineBounds.loading.contains(loading) else { throw fail(.loading, loading) }
+        guard model.isWithinBounds else { throw fail(.model, model) }
     }
 
     /// Delay of the streaming STFT from an input sample to the output sample it becomes.

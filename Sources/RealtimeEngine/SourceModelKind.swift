@@ -1,3 +1,4 @@
+import EngineParameters
 import PlainDecimal
 
 /// The density assumed for each separated source, as configuration: names and shapes that a
@@ -26,8 +27,6 @@ public enum SourceModelKind: Sendable, Equatable, CustomStringConvertible, Bitwi
         }
     }
 
-    public static let spellings = "laplace, ggd:BETA (0 < BETA ≤ 2), t:NU (NU > 0), gauss"
-
     public var description: String {
         switch self {
         case .laplace: "laplace"
@@ -42,18 +41,12 @@ public enum SourceModelKind: Sendable, Equatable, CustomStringConvertible, Bitwi
         value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
     }
 
-    func validate() throws(SeparatorConfigurationError) {
+    /// Whether the shape lies where the engine's weights are defined (`EngineBounds`).
+    var isWithinBounds: Bool {
         switch self {
-        case .laplace, .gaussian:
-            return
-        case .generalizedGaussian(let beta):
-            guard beta > 0, beta <= 2 else {
-                throw SeparatorConfigurationError(key: "model", value: description, allowed: "ggd shape β in (0, 2]")
-            }
-        case .studentT(let nu):
-            guard nu > 0, nu <= 1000 else {
-                throw SeparatorConfigurationError(key: "model", value: description, allowed: "t degrees of freedom ν in (0, 1000]")
-            }
+        case .laplace, .gaussian: true
+        case .generalizedGaussian(let beta): beta > 0 && beta <= EngineBounds.maximumGGDShape
+        case .studentT(let nu): nu > 0 && nu <= EngineBounds.maximumStudentDegrees
         }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import EngineParameters
 import PlainDecimal
 import RealtimeEngine
 
@@ -9,41 +10,46 @@ import RealtimeEngine
 struct EngineOptions: ParsableArguments {
     private static let defaults = SeparatorConfiguration(channels: 2)
 
-    @Option(help: "Separation algorithm: iva (one density per source) or ilrma (adds a low-rank NMF spectrogram model). (default: \(defaults.algorithm.rawValue))")
+    @Option(help: help(.algorithm, default: defaults.algorithm.rawValue))
     var algorithm: SeparatorConfiguration.Algorithm?
 
-    @Option(name: .customLong("update"), help: "Demixing update rule: ip (iterative projection) or iss (iterative source steering). (default: \(defaults.updateRule.rawValue))")
+    @Option(name: .customLong("update"), help: help(.update, default: defaults.updateRule.rawValue))
     var updateRule: SeparatorConfiguration.UpdateRule?
 
-    @Option(help: "Source density: \(SourceModelKind.spellings). (default: \(defaults.model))")
+    @Option(help: help(.model, default: "\(defaults.model)"))
     var model: SourceModelKind?
 
-    @Option(help: "STFT frame length in samples (256…8192, power of two); longer separates reverberant rooms better but adds latency. (default: \(defaults.frameLength))")
+    @Option(help: help(.frame, default: "\(defaults.frameLength)"))
     var frame: Int?
 
-    @Option(help: "STFT hop in samples: frame/2, frame/4 or frame/8 (default frame/4).")
+    @Option(help: help(.hop, default: "frame/4"))
     var hop: Int?
 
-    @Option(help: "Forgetting factor per hop (0 < α < 1); the memory is about hop/(1−α) samples. (default: \(defaults.forgetting))", transform: decimalOption)
+    @Option(help: help(.alpha, default: "\(defaults.forgetting)"), transform: decimalOption)
     var alpha: Double?
 
-    @Option(help: "Sweeps over all sources per update. (default: \(defaults.iterations))")
+    @Option(help: help(.iterations, default: "\(defaults.iterations)"))
     var iterations: Int?
 
-    @Option(help: "Frames of history re-weighted at every update (1 = textbook online recursion). (default: \(defaults.history))")
+    @Option(help: help(.history, default: "\(defaults.history)"))
     var history: Int?
 
-    @Option(help: "Frames between updates (block-online). (default: \(defaults.block))")
+    @Option(help: help(.block, default: "\(defaults.block)"))
     var block: Int?
 
-    @Option(help: "NMF bases per source (ilrma). (default: \(defaults.nmfBases))")
+    @Option(help: help(.bases, default: "\(defaults.nmfBases)"))
     var bases: Int?
 
-    @Option(name: .customLong("reference-mic"), help: "Microphone whose image of each source the outputs reproduce. (default: \(defaults.referenceMic))")
+    @Option(name: .customLong("reference-mic"), help: help(.referenceMic, default: "\(defaults.referenceMic)"))
     var referenceMic: Int?
 
-    @Option(help: "Diagonal loading of the weighted covariances, relative to their mean diagonal. (default: \(defaults.loading))", transform: decimalOption)
+    @Option(help: help(.loading, default: "\(defaults.loading)"), transform: decimalOption)
     var loading: Double?
+
+    /// An option's help: what it does and what it takes, in the words every front end uses.
+    static func help(_ parameter: EngineParameter, default value: String) -> ArgumentHelp {
+        ArgumentHelp("\(parameter.summary); allowed is \(parameter.allowed). (default: \(value))")
+    }
 
     /// The defaults for `channels` microphones and `sources` outputs, with the options given.
     func configuration(channels: Int, sources: Int? = nil) -> SeparatorConfiguration {

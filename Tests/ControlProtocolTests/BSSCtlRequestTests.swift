@@ -15,7 +15,7 @@ struct BSSCtlRequestTests {
         #expect(try RequestBuilder.set(name: "gain-db", value: "-6") == .set([.gainDB(-6)]))
         #expect(try RequestBuilder.set(name: "mute", value: "on") == .set([.mute(true)]))
         #expect(try RequestBuilder.set(name: "bypass", value: "false") == .set([.bypass(false)]))
-        #expect(throws: ControlError(.invalidParams, "iterations cannot be 'two': allowed is sweeps per update, 1 to 16")) {
+        #expect(throws: ControlError(.invalidParams, "iterations cannot be 'two': allowed is 1 to 16 sweeps per update")) {
             try RequestBuilder.set(name: "iterations", value: "two")
         }
         #expect(throws: ControlError.self) { try RequestBuilder.set(name: "volume", value: "3") }

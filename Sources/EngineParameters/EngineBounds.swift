@@ -1,0 +1,19 @@
+/// The limits the engine enforces, as values: `SeparatorConfiguration.validate()` checks against
+/// these and `EngineParameter.allowed` words them, so a check and its text share one number.
+public enum EngineBounds {
+    public static let channels = 2...8
+    public static let frameLengths = [256, 512, 1024, 2048, 4096, 8192]
+    /// The hop is the frame divided by one of these.
+    public static let hopDivisors = [2, 4, 8]
+    /// α lies strictly inside: 0 forgets everything at once, 1 never forgets.
+    public static func acceptsForgetting(_ alpha: Double) -> Bool { alpha > 0 && alpha < 1 }
+    public static let iterations = 1...16
+    public static let history = 1...64
+    public static let block = 1...64
+    public static let bases = 1...32
+    public static let loading = 1e-9...1.0
+    /// β ∈ (0, 2]: β = 2 is the Gaussian; above it the weights grow with the power.
+    public static let maximumGGDShape = 2.0
+    /// ν ∈ (0, 1000]: beyond, the t density is a Gaussian in all but rounding.
+    public static let maximumStudentDegrees = 1000.0
+}

@@ -1,0 +1,109 @@
+/// One parameter of the separation engine, described once: its names in each front end (the
+/// control protocol, the config file, the command line), its type, what values it takes and
+/// whether a running engine can change it. Validation (`SeparatorConfiguration.validate()`),
+/// config-file errors, `bssd` option help, control-protocol refusals and `bssctl` help all read
+/// their texts from here, so they cannot drift apart. The channel count is not listed: it is the
+/// audio device's, set in `[audio]`.
+public enum EngineParameter: String, Sendable, CaseIterable {
+    case algorithm, update, model, frame, hop, alpha, iterations, history, block, bases
+    case referenceMic = "reference_mic"
+    case loading
+
+    /// What a value is, as the front ends parse it.
+    public enum ValueType: Sendable, Equatable {
+        case integer
+        case number
+        /// One of a fixed list of spellings.
+        case choice([String])
+        /// A source model spelling: a name, or a name and a plain-decimal shape (`t:50`).
+        case model
+    }
+
+    /// When a new value takes effect.
+    public enum Change: Sendable, Equatable {
+        /// Applied to the running engine between two blocks.
+        case live
+        /// Sizes the engine's buffers: a new value needs a new engine (a restart or reload).
+        case restart
+    }
+
+    /// The name the control protocol and `validate()` use (`reference_mic`).
+    public var name: String { rawValue }
+
+    /// The dotted config-file key (`engine.reference_mic`).
+    public var configKey: String { "engine.\(rawValue)" }
+
+    /// The `bssd` option (`--reference-mic`).
+    public var flag: String { "--" + rawValue.replacing("_", with: "-") }
+
+    public var valueType: ValueType {
+        switch self {
+        case .algorithm: .choice(SeparationAlgorithm.allCases.map(\.rawValue))
+        case .update: .choice(DemixingUpdateRule.allCases.map(\.rawValue))
+        case .model: .model
+        case .alpha, .loading: .number
+        case .frame, .hop, .iterations, .history, .block, .bases, .referenceMic: .integer
+        }
+    }
+
+    /// Matches the engine: the shape fields are those `SeparatorConfiguration.hasSameShape` compares.
+    public var change: Change {
+        switch self {
+        case .frame, .hop, .history, .bases: .restart
+        case .algorithm, .update, .model, .alpha, .iterations, .block, .referenceMic, .loading: .live
+        }
+    }
+
+    /// What the parameter does, in a phrase, for option help.
+    public var summary: String {
+        switch self {
+        case .algorithm: "Separation algorithm (ilrma adds a low-rank NMF spectrogram model to each source)"
+        case .update: "Demixing update rule"
+        case .model: "Source density"
+        case .frame: "STFT frame length in samples; longer separates reverberant rooms better but adds latency"
+        case .hop: "STFT hop in samples"
+        case .alpha: "Forgetting factor per hop; the memory is about hop/(1−α) samples"
+        case .iterations: "Sweeps over all sources per update"
+        case .history: "Frames of history re-weighted at every update (1 = textbook online recursion)"
+        case .block: "Frames between updates (block-online)"
+        case .bases: "NMF bases per source (ilrma)"
+        case .referenceMic: "Microphone whose image of each source the outputs reproduce"
+        case .loading: "Diagonal loading of the weighted covariances, relative to their mean diagonal"
+        }
+    }
+
+    /// What the value may be, in words: the text after "allowed is" in every refusal. Bounds
+    /// that depend on another setting (hop on frame, block on history, reference_mic on the
+    /// channels) are named here by that setting; `validate()` adds the figures in force.
+    public var allowed: String {
+        let bounds = EngineBounds.self
+        return switch self {
+        case .algorithm: SeparationAlgorithm.allCases.map(\.rawValue).joined(separator: " or ")
+        case .update: "ip (iterative projection) or iss (iterative source steering)"
+        case .model:
+            "laplace, ggd:BETA (0 < BETA ≤ \(plain(bounds.maximumGGDShape))), "
+                + "t:NU (0 < NU ≤ \(plain(bounds.maximumStudentDegrees))), gauss"
+        case .frame: "one of \(bounds.frameLengths.map(String.init).joined(separator: ", "))"
+        case .hop: listing(bounds.hopDivisors.map { "frame/\($0)" })
+        case .alpha: "a forgetting factor strictly between 0 and 1, e.g. 0.97"
+        case .iterations: "\(bounds.iterations.lowerBound) to \(bounds.iterations.upperBound) sweeps per update"
+        case .history: "\(bounds.history.lowerBound) to \(bounds.history.upperBound) frames"
+        case .block: "\(bounds.block.lowerBound) to \(bounds.block.upperBound) frames, and no more than history"
+        case .bases: "\(bounds.bases.lowerBound) to \(bounds.bases.upperBound) NMF bases per source"
+        case .referenceMic: "a microphone index from 0 to channels − 1"
+        case .loading: "a relative diagonal loading from \(plain(bounds.loading.lowerBound)) to \(plain(bounds.loading.upperBound))"
+        }
+    }
+
+    /// 2 rather than 2.0 and 1e-9 rather than 1e-09: bounds read as they are written.
+    private func plain(_ value: Double) -> String {
+        if value == value.rounded() { return String(Int(value)) }
+        return String(value).replacing("e-0", with: "e-")
+    }
+
+    /// "a, b or c".
+    private func listing(_ items: [String]) -> String {
+        guard let last = items.last, items.count > 1 else { return items.first ?? "" }
+        return items.dropLast().joined(separator: ", ") + " or " + last
+    }
+}
