@@ -40,6 +40,9 @@ let package = Package(
             name: "PlainDecimal"
         ),
         .target(
+            name: "SystemCalls"
+        ),
+        .target(
             name: "RealtimeSupport",
             dependencies: ["CAllocationCounter"]
         ),
@@ -50,7 +53,7 @@ let package = Package(
         ),
         .target(
             name: "AudioIO",
-            dependencies: ["CALSA"],
+            dependencies: ["CALSA", "SystemCalls"],
             swiftSettings: numericSettings
         ),
         .target(
@@ -58,7 +61,7 @@ let package = Package(
         ),
         .target(
             name: "ControlClient",
-            dependencies: ["ControlProtocol", "PlainDecimal"]
+            dependencies: ["ControlProtocol", "PlainDecimal", "SystemCalls"]
         ),
         .target(
             name: "BSSDKit",
@@ -67,6 +70,7 @@ let package = Package(
                 "AudioIO",
                 "RealtimeSupport",
                 "CSystem",
+                "SystemCalls",
                 "ControlProtocol",
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ]
@@ -102,6 +106,10 @@ let package = Package(
         .testTarget(
             name: "RealtimeSupportTests",
             dependencies: ["RealtimeSupport"]
+        ),
+        .testTarget(
+            name: "SystemCallsTests",
+            dependencies: ["SystemCalls", "RealtimeSupport"]
         ),
         .testTarget(
             name: "AudioIOTests",
