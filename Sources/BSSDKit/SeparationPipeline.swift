@@ -3,6 +3,7 @@ import Glibc
 import RealtimeEngine
 import RealtimeSupport
 import Synchronization
+import SystemCalls
 
 /// The live daemon's audio path: capture PCM → ring → engine → ring → playback PCM, on three
 /// threads.
@@ -223,7 +224,7 @@ public final class SeparationPipeline: @unchecked Sendable {
             let code = AudioThread.lockAllMemory()
             if code != 0 {
                 warnings.append(
-                    "Could not lock bssd's memory (mlockall: \(String(cString: strerror(code)))): a page fault on an "
+                    "Could not lock bssd's memory (mlockall: \(Errno(code))): a page fault on an "
                         + "audio thread can cause a dropout. Allow it with LimitMEMLOCK=infinity in the systemd unit "
                         + "or a memlock limit for the user (/etc/security/limits.d), or pass --no-mlock.")
             }
@@ -256,7 +257,7 @@ public final class SeparationPipeline: @unchecked Sendable {
             if refusal != 0 {
                 warnings.append(
                     "Could not give the audio threads real-time priority (SCHED_FIFO \(priority)): "
-                        + "\(String(cString: strerror(refusal))). They run at normal priority and may drop out under "
+                        + "\(Errno(refusal)). They run at normal priority and may drop out under "
                         + "load. Allow it with LimitRTPRIO=\(priority) in the systemd unit or an rtprio limit for the "
                         + "user (/etc/security/limits.d), or pass --rt-priority 0.")
             }
