@@ -25,8 +25,10 @@ import SystemCalls
 /// `wait()` joins. A run with `duration` stops by itself.
 ///
 /// A device error on an audio thread (`deviceLost`, `stalled`, `ioFailed`) is recorded in
-/// `status` (thread state and the error) and aborts the whole pipeline without draining; this
-/// slice has no reopen policy, the caller exits non-zero and is restarted (systemd).
+/// `status` (thread state and the error) and aborts the whole pipeline without draining. A
+/// pipeline is never reopened: the daemon builds a new one on the same engine, retrying with
+/// back-off (by default from 0.25 s, doubling, up to 8 s) until the devices open
+/// (`Daemon.reopen()`), so separation goes on with the demixing state it had.
 ///
 /// Sample alignment: the playback stream is the playback prefill (`playbackPrefillPeriods`
 /// periods of silence, queued by `ALSAPCM`) followed by exactly the engine's output, hop after
