@@ -2,7 +2,7 @@
 import PackageDescription
 
 /// Release builds of the numeric targets drop overflow checks: the hot loops index raw buffers whose
-/// bounds are fixed at set-up, and the checks cost 10–30 % there (see the design notes).
+/// bounds are fixed at set-up, and the checks cost 10–30 % there (docs/realtime.md, "Bites").
 let numericSettings: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
 
 let package = Package(

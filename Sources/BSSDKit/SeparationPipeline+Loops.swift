@@ -4,7 +4,7 @@ import RealtimeSupport
 import Synchronization
 import SystemCalls
 
-/// The three audio loops. Rules (the design notes' "Real-time practice"): after its first
+/// The three audio loops. Rules (docs/realtime.md): after its first
 /// period or block (the warm-up) a loop allocates nothing, takes no lock, prints nothing, and
 /// waits only on its own PCM or, where allowed, on a ring's doorbell. Each counts its own
 /// allocations (`AllocationCounter.begin()` after the warm-up) and publishes them with its other
