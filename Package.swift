@@ -97,6 +97,7 @@ let package = Package(
         ),
         .target(
             name: "TestSupport",
+            dependencies: ["RealtimeEngine"],
             path: "Tests/TestSupport"
         ),
         .testTarget(

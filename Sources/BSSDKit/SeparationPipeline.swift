@@ -319,12 +319,9 @@ public final class SeparationPipeline: @unchecked Sendable {
         let M = configuration.channels, hop = configuration.hop
         var input = [Float](repeating: 0, count: hop * M)
         var output = [Float](repeating: 0, count: hop * configuration.sources)
-        var state: UInt32 = 0x9E37_79B9
+        var random = SplitMix64(seed: 0x9E37_79B9)
         for _ in 0..<(configuration.history + configuration.block + 4) {
-            for i in input.indices {
-                state = state &* 1_664_525 &+ 1_013_904_223
-                input[i] = Float(Int32(bitPattern: state)) * 0x1p-34
-            }
+            for i in input.indices { input[i] = Float(random.signal() / 8) }
             input.withUnsafeBufferPointer { x in
                 output.withUnsafeMutableBufferPointer { y in scratch.process(input: x.baseAddress!, output: y.baseAddress!) }
             }
