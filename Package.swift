@@ -2,7 +2,7 @@
 import PackageDescription
 
 /// Release builds of the numeric targets drop overflow checks: the hot loops index raw buffers whose
-/// bounds are fixed at set-up, and the checks cost 10–30 % there (see the design notes).
+/// bounds are fixed at set-up, and the checks cost 10–30 % there (docs/realtime.md, "Bites").
 let numericSettings: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
 
 let package = Package(
@@ -43,6 +43,9 @@ let package = Package(
             name: "EngineParameters"
         ),
         .target(
+            name: "SystemCalls"
+        ),
+        .target(
             name: "RealtimeSupport",
             dependencies: ["CAllocationCounter"]
         ),
@@ -53,7 +56,7 @@ let package = Package(
         ),
         .target(
             name: "AudioIO",
-            dependencies: ["CALSA"],
+            dependencies: ["CALSA", "SystemCalls"],
             swiftSettings: numericSettings
         ),
         .target(
@@ -62,7 +65,7 @@ let package = Package(
         ),
         .target(
             name: "ControlClient",
-            dependencies: ["ControlProtocol", "PlainDecimal"]
+            dependencies: ["ControlProtocol", "PlainDecimal", "SystemCalls"]
         ),
         .target(
             name: "BSSDKit",
@@ -72,6 +75,7 @@ let package = Package(
                 "AudioIO",
                 "RealtimeSupport",
                 "CSystem",
+                "SystemCalls",
                 "ControlProtocol",
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ]
@@ -99,6 +103,7 @@ let package = Package(
         ),
         .target(
             name: "TestSupport",
+            dependencies: ["RealtimeEngine"],
             path: "Tests/TestSupport"
         ),
         .testTarget(
@@ -108,6 +113,10 @@ let package = Package(
         .testTarget(
             name: "RealtimeSupportTests",
             dependencies: ["RealtimeSupport"]
+        ),
+        .testTarget(
+            name: "SystemCallsTests",
+            dependencies: ["SystemCalls", "RealtimeSupport"]
         ),
         .testTarget(
             name: "AudioIOTests",

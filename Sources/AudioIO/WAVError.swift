@@ -1,5 +1,3 @@
-import Glibc
-
 /// Why a WAV file could not be read or written.
 ///
 /// Every case carries the path because these errors surface far from the call that opened the
@@ -75,13 +73,5 @@ public enum WAVError: Error, Equatable, CustomStringConvertible {
         case 0xFFFE: "WAVE_FORMAT_EXTENSIBLE with a non-standard sub-format"
         default: "\(code), \(bits) bits per sample"
         }
-    }
-}
-
-extension WAVError {
-    /// The text for the current `errno`; call it right after the failing system call, before
-    /// anything else can overwrite `errno`.
-    static func systemReason() -> String {
-        String(cString: strerror(errno))
     }
 }

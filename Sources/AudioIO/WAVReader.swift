@@ -1,4 +1,5 @@
 import Glibc
+import SystemCalls
 
 /// Streams the samples of a WAV file as floating-point frames.
 ///
@@ -26,7 +27,7 @@ public final class WAVReader {
 
     public init(path: String) throws(WAVError) {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw .cannotOpen(path: path, reason: WAVError.systemReason()) }
+        guard descriptor >= 0 else { throw .cannotOpen(path: path, reason: Errno.current.description) }
         let layout: Layout
         do {
             layout = try Self.parse(descriptor: descriptor, path: path)
@@ -152,7 +153,7 @@ public final class WAVReader {
 
     private static func parse(descriptor: Int32, path: String) throws(WAVError) -> Layout {
         var info = stat()
-        guard fstat(descriptor, &info) == 0 else { throw .cannotOpen(path: path, reason: WAVError.systemReason()) }
+        guard fstat(descriptor, &info) == 0 else { throw .cannotOpen(path: path, reason: Errno.current.description) }
         guard info.st_mode & S_IFMT == S_IFREG else {
             throw .cannotOpen(path: path, reason: "it is not a regular file")
         }
@@ -257,14 +258,14 @@ public final class WAVReader {
         guard let base = buffer.baseAddress else { return 0 }
         var done = 0
         while done < buffer.count {
-            let result = pread(descriptor, base + done, buffer.count - done, off_t(offset + done))
-            if result > 0 {
-                done += result
-            } else if result == 0 {
-                break
-            } else if errno != EINTR {
-                throw .readFailed(path: path, reason: WAVError.systemReason())
+            let result: Int
+            do throws(Errno) {
+                result = try Errno.retryingOnInterrupt { pread(descriptor, base + done, buffer.count - done, off_t(offset + done)) }
+            } catch {
+                throw .readFailed(path: path, reason: error.description)
             }
+            if result == 0 { break }
+            done += result
         }
         return done
     }

@@ -1,4 +1,5 @@
 import Glibc
+import SystemCalls
 
 /// Writes interleaved floating-point frames to a WAV file.
 ///
@@ -32,7 +33,7 @@ public final class WAVWriter {
     public init(path: String, format: WAVFormat) throws(WAVError) {
         let header = try Self.header(for: format, path: path)
         let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw .cannotOpen(path: path, reason: WAVError.systemReason()) }
+        guard descriptor >= 0 else { throw .cannotOpen(path: path, reason: Errno.current.description) }
         self.path = path
         self.format = format
         self.descriptor = descriptor
@@ -91,7 +92,7 @@ public final class WAVWriter {
             _ = Glibc.close(descriptor)
             throw error
         }
-        guard Glibc.close(descriptor) == 0 else { throw .writeFailed(path: path, reason: WAVError.systemReason()) }
+        guard Glibc.close(descriptor) == 0 else { throw .writeFailed(path: path, reason: Errno.current.description) }
     }
 
     /// Writes a whole file at once; returns `clippedSamples` so that callers can warn.
@@ -142,14 +143,14 @@ public final class WAVWriter {
     private func flush() throws(WAVError) {
         var done = 0
         while done < buffered {
-            let result = Glibc.write(descriptor, buffer + done, buffered - done)
-            if result > 0 {
-                done += result
-            } else if result == 0 {
-                throw .writeFailed(path: path, reason: "the system accepted no bytes")
-            } else if errno != EINTR {
-                throw .writeFailed(path: path, reason: WAVError.systemReason())
+            let result: Int
+            do throws(Errno) {
+                result = try Errno.retryingOnInterrupt { Glibc.write(descriptor, buffer + done, buffered - done) }
+            } catch {
+                throw .writeFailed(path: path, reason: error.description)
             }
+            guard result > 0 else { throw .writeFailed(path: path, reason: "the system accepted no bytes") }
+            done += result
         }
         buffered = 0
     }
@@ -157,7 +158,7 @@ public final class WAVWriter {
     private func patch(_ value: UInt32, at offset: Int) throws(WAVError) {
         let result = withUnsafeBytes(of: value.littleEndian) { pwrite(descriptor, $0.baseAddress, 4, off_t(offset)) }
         guard result == 4 else {
-            throw .writeFailed(path: path, reason: result < 0 ? WAVError.systemReason() : "the header could not be updated")
+            throw .writeFailed(path: path, reason: result < 0 ? Errno.current.description : "the header could not be updated")
         }
     }
 

@@ -1,4 +1,5 @@
 import Glibc
+import SystemCalls
 
 /// Writes a file so that a reader (or a crash) sees either the old content or the new, never a
 /// half-written state: a temporary file in the same directory (rename is atomic only within one
@@ -14,9 +15,9 @@ public enum AtomicFileWriter {
         public let path: String
         public let reason: String
 
-        init(path: String, operation: String, code: Int32) {
+        init(path: String, operation: String, error: Errno) {
             self.path = path
-            reason = "\(operation) failed: \(String(cString: strerror(code)))"
+            reason = "\(operation) failed: \(error)"
         }
 
         init(path: String, existing kind: FileKind) {
@@ -38,22 +39,23 @@ public enum AtomicFileWriter {
         let name = path.lastIndex(of: "/").map { String(path[path.index(after: $0)...]) } ?? path
         var template = Array("\(directory)/.\(name).XXXXXX".utf8CString)
         let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard descriptor >= 0 else { throw Failure(path: path, operation: "creating a temporary file in \(directory)", code: errno) }
+        guard descriptor >= 0 else { throw Failure(path: path, operation: "creating a temporary file in \(directory)", error: .current) }
         let temporary = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        func fail(_ operation: String) -> Failure {
-            let code = errno
+        // `error` defaults to the call that just failed, read before `close` can overwrite it.
+        func fail(_ operation: String, _ error: Errno = .current) -> Failure {
             close(descriptor)
             unlink(temporary)
-            return Failure(path: path, operation: operation, code: code)
+            return Failure(path: path, operation: operation, error: error)
         }
         var offset = 0
         while offset < bytes.count {
-            let written = bytes[offset...].withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw fail("write")
+            do throws(Errno) {
+                offset += try Errno.retryingOnInterrupt {
+                    bytes[offset...].withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+                }
+            } catch {
+                throw fail("write", error)
             }
-            offset += written
         }
         guard fchmod(descriptor, mode_t(mode)) == 0 else { throw fail("chmod") }
         guard fsync(descriptor) == 0 else { throw fail("fsync") }

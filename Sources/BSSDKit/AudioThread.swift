@@ -8,7 +8,7 @@ import Glibc
 /// `pthread_t`, from the starting thread, so that a refusal comes back to the caller to log
 /// instead of being printed from the audio thread. The entry point is a `@convention(c)` function
 /// in this library file, never a closure written in `main.swift` (which would be MainActor
-/// isolated and trap off the main thread: see the design notes' "Bites").
+/// isolated and trap off the main thread: see docs/realtime.md, "Bites").
 struct AudioThread {
     let name: String
     let handle: pthread_t

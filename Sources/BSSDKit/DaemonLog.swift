@@ -1,5 +1,6 @@
 import Glibc
 import Synchronization
+import SystemCalls
 
 /// The daemon's log: one line per message on standard error, where systemd's journal (or the
 /// terminal) picks it up. Under journald each line starts with its syslog priority (`<4>`), so
@@ -49,9 +50,10 @@ public final class DaemonLog: Sendable {
         let bytes = Array(line.utf8)
         var offset = 0
         while offset < bytes.count {
-            let written = bytes.withUnsafeBytes { Glibc.write(2, $0.baseAddress! + offset, $0.count - offset) }
-            if written < 0, errno == EINTR { continue }
-            if written <= 0 { return }
+            let written = try? Errno.retryingOnInterrupt {
+                bytes.withUnsafeBytes { Glibc.write(2, $0.baseAddress! + offset, $0.count - offset) }
+            }
+            guard let written, written > 0 else { return }
             offset += written
         }
     }

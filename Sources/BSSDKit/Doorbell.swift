@@ -1,4 +1,5 @@
 import Glibc
+import SystemCalls
 
 /// Wakes a thread that waits for a ring to change: the producer `ring()`s after pushing, the
 /// consumer `wait`s when it found too little. A POSIX semaphore underneath: `sem_post` neither
@@ -34,6 +35,7 @@ final class Doorbell: @unchecked Sendable {
         let nanoseconds = deadline.tv_nsec + milliseconds * 1_000_000
         deadline.tv_sec += nanoseconds / 1_000_000_000
         deadline.tv_nsec = nanoseconds % 1_000_000_000
-        while sem_timedwait(semaphore, &deadline) != 0 && errno == EINTR {}
+        // Whether it was rung or timed out, the caller looks at its rings and stop flag next.
+        _ = Errno.resultRetryingOnInterrupt { sem_timedwait(semaphore, &deadline) }
     }
 }

@@ -1,6 +1,7 @@
 import AudioIO
 import Glibc
 import RealtimeEngine
+import SystemCalls
 
 /// Why a `SeparationPipeline` could not be built or started. Nothing runs when one is thrown:
 /// the PCMs opened so far are closed again and no audio thread is left behind.
@@ -20,7 +21,7 @@ public enum PipelineError: Error, CustomStringConvertible {
         case let .engine(error): "Invalid engine setting: \(error)."
         case let .device(error): error.description
         case let .thread(name, code):
-            "Cannot start the \(name) thread: \(String(cString: strerror(code))) (errno \(code)). "
+            "Cannot start the \(name) thread: \(Errno(code)) (errno \(code)). "
                 + "Check the process limits (ulimit -u, systemd TasksMax=)."
         }
     }

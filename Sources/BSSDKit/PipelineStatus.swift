@@ -2,12 +2,12 @@ import AudioIO
 import Glibc
 import Synchronization
 
-/// Where an audio thread is, published for the main thread, the summary and (later) the control
-/// socket.
+/// Where an audio thread is, published for the daemon's main loop, the summary and the control
+/// socket's `status`.
 public enum AudioThreadState: UInt8, Sendable, CustomStringConvertible {
     case notStarted, running, finished
     /// The PCM went away (`ALSAError.deviceLost`): unplugged, driver reset, server gone. The
-    /// pipeline stops; reopening with back-off is the caller's (a later slice).
+    /// pipeline stops; the daemon then reopens the devices with back-off (`Daemon.reopen()`).
     case deviceLost
     /// The PCM stopped moving (`ALSAError.stalled`); handled like `deviceLost`.
     case stalled

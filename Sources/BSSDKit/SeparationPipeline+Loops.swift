@@ -2,8 +2,9 @@ import AudioIO
 import Glibc
 import RealtimeSupport
 import Synchronization
+import SystemCalls
 
-/// The three audio loops. Rules (the design notes' "Real-time practice"): after its first
+/// The three audio loops. Rules (docs/realtime.md): after its first
 /// period or block (the warm-up) a loop allocates nothing, takes no lock, prints nothing, and
 /// waits only on its own PCM or, where allowed, on a ring's doorbell. Each counts its own
 /// allocations (`AllocationCounter.begin()` after the warm-up) and publishes them with its other
@@ -34,7 +35,11 @@ extension SeparationPipeline {
                 events.post(.stallInjected, count: stall, total: stall, from: .capture)
                 var pause = timespec(tv_sec: stall / 1000, tv_nsec: (stall % 1000) * 1_000_000)
                 var remaining = timespec()
-                while nanosleep(&pause, &remaining) != 0, errno == EINTR { pause = remaining }
+                _ = Errno.resultRetryingOnInterrupt {
+                    let result = nanosleep(&pause, &remaining)
+                    pause = remaining  // an interrupted sleep goes on with what is left of it
+                    return result
+                }
             }
             do {
                 _ = try pcm.readFrames(into: captureBuffer, frames: frames)

@@ -3,6 +3,7 @@ import Glibc
 import RealtimeEngine
 import RealtimeSupport
 import Synchronization
+import SystemCalls
 
 /// The live daemon's audio path: capture PCM → ring → engine → ring → playback PCM, on three
 /// threads.
@@ -24,8 +25,10 @@ import Synchronization
 /// `wait()` joins. A run with `duration` stops by itself.
 ///
 /// A device error on an audio thread (`deviceLost`, `stalled`, `ioFailed`) is recorded in
-/// `status` (thread state and the error) and aborts the whole pipeline without draining; this
-/// slice has no reopen policy, the caller exits non-zero and is restarted (systemd).
+/// `status` (thread state and the error) and aborts the whole pipeline without draining. A
+/// pipeline is never reopened: the daemon builds a new one on the same engine, retrying with
+/// back-off (by default from 0.25 s, doubling, up to 8 s) until the devices open
+/// (`Daemon.reopen()`), so separation goes on with the demixing state it had.
 ///
 /// Sample alignment: the playback stream is the playback prefill (`playbackPrefillPeriods`
 /// periods of silence, queued by `ALSAPCM`) followed by exactly the engine's output, hop after
@@ -223,7 +226,7 @@ public final class SeparationPipeline: @unchecked Sendable {
             let code = AudioThread.lockAllMemory()
             if code != 0 {
                 warnings.append(
-                    "Could not lock bssd's memory (mlockall: \(String(cString: strerror(code)))): a page fault on an "
+                    "Could not lock bssd's memory (mlockall: \(Errno(code))): a page fault on an "
                         + "audio thread can cause a dropout. Allow it with LimitMEMLOCK=infinity in the systemd unit "
                         + "or a memlock limit for the user (/etc/security/limits.d), or pass --no-mlock.")
             }
@@ -256,7 +259,7 @@ public final class SeparationPipeline: @unchecked Sendable {
             if refusal != 0 {
                 warnings.append(
                     "Could not give the audio threads real-time priority (SCHED_FIFO \(priority)): "
-                        + "\(String(cString: strerror(refusal))). They run at normal priority and may drop out under "
+                        + "\(Errno(refusal)). They run at normal priority and may drop out under "
                         + "load. Allow it with LimitRTPRIO=\(priority) in the systemd unit or an rtprio limit for the "
                         + "user (/etc/security/limits.d), or pass --rt-priority 0.")
             }
@@ -316,12 +319,9 @@ public final class SeparationPipeline: @unchecked Sendable {
         let M = configuration.channels, hop = configuration.hop
         var input = [Float](repeating: 0, count: hop * M)
         var output = [Float](repeating: 0, count: hop * configuration.sources)
-        var state: UInt32 = 0x9E37_79B9
+        var random = SplitMix64(seed: 0x9E37_79B9)
         for _ in 0..<(configuration.history + configuration.block + 4) {
-            for i in input.indices {
-                state = state &* 1_664_525 &+ 1_013_904_223
-                input[i] = Float(Int32(bitPattern: state)) * 0x1p-34
-            }
+            for i in input.indices { input[i] = Float(random.signal() / 8) }
             input.withUnsafeBufferPointer { x in
                 output.withUnsafeMutableBufferPointer { y in scratch.process(input: x.baseAddress!, output: y.baseAddress!) }
             }

@@ -1,4 +1,5 @@
 import Glibc
+import SystemCalls
 
 /// Why talking to systemd's notification socket failed. The daemon logs these and carries on:
 /// a lost notification is systemd's problem to time out on, never a reason to stop the audio.
@@ -27,10 +28,10 @@ public enum SystemdNotifyError: Error, Equatable, CustomStringConvertible {
         case let .invalidWatchdogSetting(name, value):
             "\(name)='\(value)' is not a positive integer; the systemd watchdog is off."
         case let .cannotCreateSocket(code):
-            "Cannot create a socket to notify systemd: \(String(cString: strerror(code))) (errno \(code))."
+            "Cannot create a socket to notify systemd: \(Errno(code)) (errno \(code))."
         case let .cannotSend(socket, message, code):
             "Cannot send '\(message.replacingNewlines())' to systemd at \(socket): "
-                + "\(String(cString: strerror(code))) (errno \(code))."
+                + "\(Errno(code)) (errno \(code))."
         case let .notReading(socket, message):
             "systemd is not reading its notification socket \(socket) (its queue is full), so "
                 + "'\(message.replacingNewlines())' was dropped instead of waiting for it."

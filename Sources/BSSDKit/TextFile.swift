@@ -1,4 +1,5 @@
 import Glibc
+import SystemCalls
 
 /// Reading a small file the daemon is told to read (a config file, ALSA definitions, a saved
 /// engine state) with the system's reason when it fails: "No such file or directory" and
@@ -46,10 +47,13 @@ public enum TextFile {
                 guard count <= limit else { throw tooLarge(limit) }
                 bytes += [UInt8](repeating: 0, count: min(max(count, 4096), limit + 1 - count))
             }
-            let got = bytes.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress! + count, $0.count - count) }
-            if got < 0 {
-                if errno == EINTR { continue }
-                throw .system()
+            let got: Int
+            do throws(Errno) {
+                got = try Errno.retryingOnInterrupt {
+                    bytes.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress! + count, $0.count - count) }
+                }
+            } catch {
+                throw .system(error)
             }
             if got == 0 { break }
             count += got
@@ -71,6 +75,6 @@ public enum TextFile {
 }
 
 extension TextFile.Unreadable {
-    /// The reason `errno` gives.
-    static func system() -> Self { Self(reason: String(cString: strerror(errno))) }
+    /// The reason the system gives; by default for the call that just failed.
+    static func system(_ error: Errno = .current) -> Self { Self(reason: error.description) }
 }

@@ -1,5 +1,6 @@
 import ControlProtocol
 import Glibc
+import SystemCalls
 
 /// A failed connect, explained for the operator: which path was tried, what is (or is not) there,
 /// and what to try next. The hint depends on `errno` and on what `stat` finds at the path.
@@ -43,6 +44,6 @@ public struct ConnectFailure: Equatable, Sendable, CustomStringConvertible {
     }
 
     public var description: String {
-        "cannot connect to bssd at \(path): \(String(cString: strerror(errorNumber))); \(hint)"
+        "cannot connect to bssd at \(path): \(Errno(errorNumber)); \(hint)"
     }
 }

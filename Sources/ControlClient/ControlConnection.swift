@@ -1,5 +1,6 @@
 import ControlProtocol
 import Glibc
+import SystemCalls
 
 /// A client's connection to the control socket: sends request lines, reads reply lines, with a
 /// deadline on each. Used by `bssctl` and by the server's tests (which also send raw bytes).
@@ -52,14 +53,14 @@ public final class ControlConnection {
     public func send(_ bytes: [UInt8]) throws(ClientError) {
         var offset = 0
         while offset < bytes.count {
-            let sent = bytes[offset...].withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            if sent < 0 {
-                let code = errno
-                if code == EINTR { continue }
-                if code == EPIPE || code == ECONNRESET, let refusal = closingReply() { throw .reply(refusal) }
-                throw .transport("sending to bssd failed: \(String(cString: strerror(code)))")
+            do throws(Errno) {
+                offset += try Errno.retryingOnInterrupt {
+                    bytes[offset...].withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                }
+            } catch {
+                if error.code == EPIPE || error.code == ECONNRESET, let refusal = closingReply() { throw .reply(refusal) }
+                throw .transport("sending to bssd failed: \(error)")
             }
-            offset += sent
         }
     }
 
@@ -91,17 +92,20 @@ public final class ControlConnection {
             guard remaining > 0 else { throw .transport("no reply from bssd within \(timeout) s") }
             var entry = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
             let ready = poll(&entry, 1, Int32(min(remaining * 1000 + 1, 3_600_000)))
+            // Not retried in place: an interrupted wait is when Ctrl-C is looked at.
             if ready < 0 {
-                guard errno == EINTR else { throw .transport("waiting for bssd failed: \(String(cString: strerror(errno)))") }
+                let error = Errno.current
+                guard error.code == EINTR else { throw .transport("waiting for bssd failed: \(error)") }
                 if isInterrupted() { throw .interrupted }
             }
             guard ready > 0 else { continue }
             var chunk = [UInt8](repeating: 0, count: 65536)
-            let count = chunk.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                if errno == ECONNRESET { return nil }
-                throw .transport("reading from bssd failed: \(String(cString: strerror(errno)))")
+            let count: Int
+            do throws(Errno) {
+                count = try Errno.retryingOnInterrupt { chunk.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) } }
+            } catch {
+                if error.code == ECONNRESET { return nil }
+                throw .transport("reading from bssd failed: \(error)")
             }
             if count == 0 { return nil }
             buffer.append(contentsOf: chunk[..<count])

@@ -18,11 +18,9 @@ struct FileSeparationTests {
     /// Two independent Laplacian noises mixed instantaneously: what each output must reproduce is
     /// then known exactly (source k's image at mic 0), sample by sample.
     private func writeMixture(frames: Int, to file: String, poison: Bool = false) throws -> [[Double]] {
-        var state: UInt64 = 42
-        func uniform() -> Double {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return (Double(state >> 11) + 0.5) / Double(1 << 53)
-        }
+        var random = SplitMix64(seed: 42)
+        // Open at 0 too: the Laplacian draw takes a logarithm of it.
+        func uniform() -> Double { random.uniform() + 0x1p-54 }
         let mixing = [[1.0, 0.6], [0.5, 1.0]]
         var images = [[Double]](repeating: [Double](repeating: 0, count: frames), count: 2)
         var samples = [Double](repeating: 0, count: frames * 2)

@@ -28,11 +28,9 @@ extension LiveAudio {
 
         /// Two bursty Laplacian sources mixed instantaneously into 2 channels, interleaved.
         static func mixture(frames: Int) -> [Float] {
-            var state: UInt64 = 7
-            func uniform() -> Double {
-                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-                return (Double(state >> 11) + 0.5) / Double(1 << 53)
-            }
+            var random = SplitMix64(seed: 7)
+            // Open at 0 too: the Laplacian draw takes a logarithm of it.
+            func uniform() -> Double { random.uniform() + 0x1p-54 }
             var samples = [Float](repeating: 0, count: frames * 2)
             for t in 0..<frames {
                 let s = (0..<2).map { k -> Double in

@@ -1,5 +1,6 @@
 import ControlProtocol
 import Glibc
+import SystemCalls
 
 /// One connected client on the server thread: its non-blocking socket, the bytes of a line not
 /// yet complete, the replies not yet written, and its subscription. Never touched by another
@@ -53,8 +54,12 @@ final class ClientConnection {
     /// Reads what is there (at most one chunk, so one busy client cannot hold the thread).
     func read(maxLineBytes: Int) -> Input {
         var chunk = [UInt8](repeating: 0, count: 16384)
-        let count = chunk.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
-        if count < 0 { return errno == EAGAIN || errno == EINTR ? .lines([]) : .closed }
+        let count: Int
+        do throws(Errno) {
+            count = try Errno.retryingOnInterrupt { chunk.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) } }
+        } catch {
+            return error.code == EAGAIN ? .lines([]) : .closed
+        }
         if count == 0 { return .closed }
         var lines: [[UInt8]] = []
         var start = 0
@@ -85,14 +90,15 @@ final class ClientConnection {
     /// MSG_NOSIGNAL: a client gone mid-reply must not raise SIGPIPE in the daemon.
     func flush() -> Bool {
         while pendingStart < pending.count {
-            let sent = pending[pendingStart...].withUnsafeBytes {
-                send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
+            do throws(Errno) {
+                pendingStart += try Errno.retryingOnInterrupt {
+                    pending[pendingStart...].withUnsafeBytes {
+                        send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
+                    }
+                }
+            } catch {
+                return error.code == EAGAIN
             }
-            if sent < 0 {
-                if errno == EINTR { continue }
-                return errno == EAGAIN
-            }
-            pendingStart += sent
         }
         pending.removeAll(keepingCapacity: true)
         pendingStart = 0

@@ -1,4 +1,5 @@
 import Glibc
+import SystemCalls
 
 /// Why the control socket could not be set up. Each names the path and the way out.
 public enum ControlServerError: Error, Equatable, CustomStringConvertible {
@@ -35,9 +36,9 @@ public enum ControlServerError: Error, Equatable, CustomStringConvertible {
         case .unknownGroup(let group):
             "control socket group '\(group)' does not exist"
         case .system(let operation, let path, let code):
-            "control socket \(path): \(operation) failed: \(String(cString: strerror(code)))"
+            "control socket \(path): \(operation) failed: \(Errno(code))"
         case .thread(let code):
-            "control socket: cannot start the control thread: \(String(cString: strerror(code)))"
+            "control socket: cannot start the control thread: \(Errno(code))"
         }
     }
 }

@@ -1,5 +1,6 @@
 import ControlProtocol
 import Glibc
+import SystemCalls
 
 /// The control thread's loop: poll, accept, read, dispatch, write, time out, until stopped.
 ///
@@ -41,9 +42,11 @@ final class ServerLoop: @unchecked Sendable {
                 let events = (client.closing ? 0 : POLLIN) | (client.pendingBytes > 0 ? POLLOUT : 0)
                 entries.append(pollfd(fd: client.descriptor, events: Int16(events), revents: 0))
             }
-            let ready = poll(&entries, nfds_t(entries.count), timeoutMilliseconds(now: MonotonicClock.now))
-            guard ready >= 0 || errno == EINTR else {
-                log(.error, "control socket: poll failed: \(String(cString: strerror(errno))); control socket stopped")
+            let timeout = timeoutMilliseconds(now: MonotonicClock.now)
+            do throws(Errno) {
+                _ = try Errno.retryingOnInterrupt { poll(&entries, nfds_t(entries.count), timeout) }
+            } catch {
+                log(.error, "control socket: poll failed: \(error); control socket stopped")
                 break
             }
             let now = MonotonicClock.now
@@ -77,10 +80,13 @@ final class ServerLoop: @unchecked Sendable {
 
     private func acceptAll(now: Double) {
         while true {
-            let descriptor = accept(listener.descriptor, nil, nil)
-            guard descriptor >= 0 else {
-                if errno == EINTR || errno == ECONNABORTED { continue }
-                if errno != EAGAIN { log(.warning, "control socket: accept failed: \(String(cString: strerror(errno)))") }
+            let descriptor: Int32
+            do throws(Errno) {
+                descriptor = try Errno.retryingOnInterrupt { accept(listener.descriptor, nil, nil) }
+            } catch {
+                // A client that gave up while queued is no reason to stop accepting the others.
+                if error.code == ECONNABORTED { continue }
+                if error.code != EAGAIN { log(.warning, "control socket: accept failed: \(error)") }
                 return
             }
             guard makeNonBlocking(descriptor) else {
