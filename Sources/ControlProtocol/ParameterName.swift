@@ -22,12 +22,9 @@ public enum ParameterName: String, Sendable, CaseIterable {
 
     /// What the value may be, in words.
     public var allowed: String {
-        switch self {
-        case .alpha: EngineParameter.alpha.allowed
-        case .iterations: EngineParameter.iterations.allowed
-        case .algorithm: EngineParameter.algorithm.allowed
-        case .update: EngineParameter.update.allowed
-        case .model: EngineParameter.model.allowed
+        if let engineParameter { return engineParameter.allowed }
+        return switch self {
+        case .alpha, .iterations, .algorithm, .update, .model: preconditionFailure("an engine parameter: its text is the catalogue's")
         case .routing: "a source index or off (silence) per playback channel"
         case .gainDB: "output gain in dB, -96 to 24"
         case .mute: "true or false"
