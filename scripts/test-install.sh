@@ -31,7 +31,7 @@ help=$("$stage/usr/bin/bssd" run --help) && [[ $help == *--capture* ]] || fail "
 unit=$stage/usr/lib/systemd/system/bssd.service
 grep -qx 'ExecStart=/usr/bin/bssd run --config /etc/bssd/bssd.toml' "$unit" || fail "ExecStart not rendered for PREFIX=/usr"
 ! grep -n '@[A-Z]*@' "$unit" || fail "placeholders left in the installed unit"
-grep -q '256…8192' "$stage/usr/share/man/man1/bssd-run.1" || fail "bssd-run(1) lost the help text's characters"
+grep -q 'NU ≤ 1000' "$stage/usr/share/man/man1/bssd-run.1" || fail "bssd-run(1) lost the help text's characters"
 
 echo "==> systemd-analyze verify (installed unit, ExecStart pointed at the staged binary)"
 # verify needs ExecStart's binary and Documentation='s man page to exist on this machine; it
