@@ -13,9 +13,9 @@ extension Daemon {
         let (sum, pipeline, snapshot) = counters()
         let rate = Double(configuration.sampleRate)
         let hop = configuration.engine.hop
-        // Without a pipeline (reopening), the least the latency will be.
-        let latency = pipeline?.latencyFrames ?? hop + SeparationPipeline.streamLag(
-            engineLatency: configuration.engine.latencySamples, prefill: configuration.playbackPrefillPeriods * configuration.periodFrames)
+        let latency = pipeline?.latencyFrames ?? SeparationPipeline.latencyFrames(
+            pacing: configuration.pacing, engineLatency: configuration.engine.latencySamples, hop: hop,
+            prefill: configuration.playbackPrefillPeriods * configuration.periodFrames, capturedAtPlaybackStart: nil)
         let blocks = recentBlockTimes(pipeline?.status.blockTimes)
         func milliseconds(_ nanoseconds: Double?) -> Double { (nanoseconds ?? 0) / 1e6 }
         return StatusReport(

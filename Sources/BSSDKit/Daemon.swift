@@ -268,8 +268,7 @@ public final class Daemon: @unchecked Sendable {
         log.notice(
             "Latency \(ms(pipeline.latencyFrames)), microphone to speaker: STFT frame − hop \(ms(pipeline.engineLatency)), "
                 + "playback prefill \(ms(pipeline.playbackParameters.prefillFrames)), and playback started "
-                + "\(ms(pipeline.latencyFrames - pipeline.engineLatency - pipeline.playbackParameters.prefillFrames)) after "
-                + "capture (a hop of \(ms(pipeline.hop)) at least).")
+                + "\(ms(pipeline.capturedAtPlaybackStart ?? pipeline.hop)) after capture (a hop of \(ms(pipeline.hop)) at least).")
     }
 
     static func loggerContext(_ configuration: DaemonConfiguration) -> EventLogger.Context {

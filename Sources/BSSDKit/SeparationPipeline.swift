@@ -58,27 +58,35 @@ public final class SeparationPipeline: @unchecked Sendable {
 
     /// The end-to-end latency, in frames: from a sample entering the capture device to the same
     /// instant of the separated signal leaving the playback device. The output stream lags the
-    /// input stream by the STFT's frame − hop and the playback prefill (`streamLag`); the playback
+    /// input stream by the STFT's frame − hop and the playback prefill (the stream lag); the playback
     /// device runs behind the capture device by the frames capture had taken when playback
     /// started — at least a hop (the engine needs a whole one), a period more when the first
     /// block was queued after the device clock's next period (as the paced rig shows, run to run).
     /// Measured at that start, so it is what a listener gets; until then, the least it can be.
     /// Freewheeling devices have no clock to run behind: there the output stream's lag is all.
     public var latencyFrames: Int {
-        let lag = Self.streamLag(engineLatency: engineLatency, prefill: playbackParameters.prefillFrames)
-        if configuration.pacing == .freewheel { return lag }
-        let captured = status.capturedAtPlaybackStart.load(ordering: .relaxed)
-        return lag + (captured >= 0 ? captured : hop)
+        Self.latencyFrames(
+            pacing: configuration.pacing, engineLatency: engineLatency, hop: hop,
+            prefill: playbackParameters.prefillFrames, capturedAtPlaybackStart: capturedAtPlaybackStart)
     }
 
     /// Whether `latencyFrames` is final (playback has started, or nothing is paced).
-    public var latencyIsMeasured: Bool {
-        configuration.pacing == .freewheel || status.capturedAtPlaybackStart.load(ordering: .relaxed) >= 0
+    public var latencyIsMeasured: Bool { configuration.pacing == .freewheel || capturedAtPlaybackStart != nil }
+
+    /// Frames capture had taken when playback started its device; nil until then.
+    var capturedAtPlaybackStart: Int? {
+        let captured = status.capturedAtPlaybackStart.load(ordering: .relaxed)
+        return captured >= 0 ? captured : nil
     }
 
-    /// How far the output stream lags the input stream, in frames.
-    static func streamLag(engineLatency: Int, prefill: Int) -> Int {
-        engineLatency + prefill
+    /// `latencyFrames` from its parts; before playback has started (`capturedAtPlaybackStart`
+    /// nil, or no pipeline at all), the least it can be.
+    static func latencyFrames(
+        pacing: DaemonConfiguration.Pacing, engineLatency: Int, hop: Int, prefill: Int, capturedAtPlaybackStart: Int?
+    ) -> Int {
+        let streamLag = engineLatency + prefill
+        if pacing == .freewheel { return streamLag }
+        return streamLag + (capturedAtPlaybackStart ?? hop)
     }
 
     /// Threads currently inside an audio loop, over all pipelines of the process (for tests and
