@@ -37,7 +37,11 @@ extension OnlineSeparator {
         guard verify.isValid else { throw .malformed("a frame index or counter is out of range") }
         var transfer = state.transfer(.load)
         transferState(&transfer)
-        adoptLiveParameters(of: state.configuration)
+        configuration = state.configuration
+        switch family {
+        case .iva(let family): family.adoptLiveParameters(of: state.configuration)
+        }
+        publishFilters()
     }
 
     private func checkCompatible(_ state: SeparatorState<T>) throws(SeparatorStateError) {
@@ -50,19 +54,16 @@ extension OnlineSeparator {
         }
     }
 
-    /// The engine's state, component by component; scratch buffers that every `process` call
-    /// overwrites before reading are left out.
+    /// The engine's state, part by part: the analysis, the output stage, the family, the
+    /// statistics.
     func transferState(_ transfer: inout StateTransfer<T>) {
         analyzer.transferState(&transfer)
-        synthesizer.transferState(&transfer)
-        history.transferState(&transfer)
-        covariances.transferState(&transfer)
-        demixing.transferState(&transfer)
-        update.transferState(&transfer)
-        envelope.transferState(&transfer)
-        lowRank.transferState(&transfer)
-        transfer.buffer(weights)
-        transfer.integer(&framesSinceUpdate, in: 0...Int.max)
+        switch stage {
+        case .stft(let stage): stage.transferState(&transfer)
+        }
+        switch family {
+        case .iva(let family): family.transferState(&transfer)
+        }
         transfer.counter(&statistics.frames)
         transfer.counter(&statistics.nonFiniteSamples)
         transfer.counter(&statistics.binResets)

@@ -1,0 +1,15 @@
+/// The IVA family's learnt state, for `OnlineSeparator`'s save and load.
+extension OnlineIVA {
+    /// Component by component; scratch buffers that every update overwrites before reading are
+    /// left out. Live parameters are not state: the loader adopts the saved configuration.
+    func transferState(_ transfer: inout StateTransfer<T>) {
+        history.transferState(&transfer)
+        covariances.transferState(&transfer)
+        demixing.transferState(&transfer)
+        update.transferState(&transfer)
+        envelope.transferState(&transfer)
+        lowRank.transferState(&transfer)
+        transfer.buffer(weights)
+        transfer.integer(&framesSinceUpdate, in: 0...Int.max)
+    }
+}
