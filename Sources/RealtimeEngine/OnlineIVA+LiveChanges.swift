@@ -16,12 +16,8 @@ extension OnlineIVA {
     /// - A new α applies to what comes next; statistics already gathered keep their weights.
     func apply(_ new: SeparatorConfiguration) -> Bool {
         let old = configuration
-        adoptLiveParameters(of: new)
-        switch (old.algorithm, new.algorithm) {
-        case (.iva, .ilrma): lowRank.reset()
-        case (.iva, .iva), (.ilrma, .ilrma), (.ilrma, .iva): break
-        }
-        if new.model != old.model {
+        adoptDerivedParameters(of: new)
+        if models.adopt(new, restartingSwitched: true) {
             reweightHistory()
         }
         guard new.referenceMic != old.referenceMic else { return false }
@@ -56,7 +52,7 @@ extension OnlineIVA {
             demixing.demix(re: history.spectrumRe.pointer + offset, im: history.spectrumIm.pointer + offset,
                            intoRe: yr, intoIm: yi)
             for j in 0..<(K &* F) { p[j] = yr[j] * yr[j] + yi[j] * yi[j] }
-            model.computeWeights(power: p, slot: slot, fresh: false, weights: phi)
+            models.computeWeights(power: p, slot: slot, fresh: false, weights: phi)
             for j in 0..<(K &* F) { fresh[j] += c * phi[j] }
         }
         for j in 0..<(K &* F) {
@@ -67,18 +63,16 @@ extension OnlineIVA {
     }
 
     /// Takes `new` as the configuration and rewrites what is derived from its live fields; its
-    /// shape must be this engine's. Shared by `init`, `apply` and `loadState`.
+    /// shape must be this engine's. After a load: the structures are the saved ones, not restarted.
     func adoptLiveParameters(of new: SeparatorConfiguration) {
+        adoptDerivedParameters(of: new)
+        models.adopt(new, restartingSwitched: false)
+    }
+
+    /// The configuration and the forgetting powers; the source models are the caller's.
+    private func adoptDerivedParameters(of new: SeparatorConfiguration) {
         configuration = new
         let R = new.history
         for i in 0...R { forgettingPowers.pointer[i] = T(Double.pow(new.forgetting, Double(i))) }
-        lowRank.setForgetting(new.forgetting)
-        let density = SourceDensity(new.model)
-        spherical.density = density
-        lowRank.density = density
-        switch new.algorithm {
-        case .iva: model = .spherical(spherical)
-        case .ilrma: model = .lowRank(lowRank)
-        }
     }
 }

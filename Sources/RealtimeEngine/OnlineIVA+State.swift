@@ -7,8 +7,7 @@ extension OnlineIVA {
         covariances.transferState(&transfer)
         demixing.transferState(&transfer)
         update.transferState(&transfer)
-        envelope.transferState(&transfer)
-        lowRank.transferState(&transfer)
+        models.transferState(&transfer)
         transfer.buffer(weights)
         transfer.integer(&framesSinceUpdate, in: 0...Int.max)
     }

@@ -19,13 +19,8 @@ final class OnlineIVA<T: EngineScalar>: SeparationFamily {
     let covariances: WeightedCovariances<T>
     let demixing: DemixingMatrices<T>
     let update: DemixingUpdate<T>
-    /// Each source's average spectrum, which both structure models whiten by.
-    let envelope: SpectralEnvelope<T>
-    /// Both structure models exist whatever the algorithm, so that `apply` can switch between
-    /// IVA and ILRMA without allocating; `model` is the one in use.
-    let spherical: SphericalVarianceModel<T>
-    let lowRank: LowRankVarianceModel<T>
-    var model: SourceModel<T>
+    /// Each source's density and structure, which turn output powers into weights.
+    let models: SourceModels<T>
     /// α^i for i = 0…R: the coefficient of a history frame of age i.
     let forgettingPowers: EngineBuffer<T>
     let outRe: EngineBuffer<T>, outIm: EngineBuffer<T>
@@ -37,8 +32,8 @@ final class OnlineIVA<T: EngineScalar>: SeparationFamily {
     let weights: EngineBuffer<T>
     var framesSinceUpdate = 0
 
-    /// `configuration` must be valid (`OnlineSeparator` validates it).
-    init(configuration: SeparatorConfiguration) {
+    /// `configuration` must be valid and its structures registered (`OnlineSeparator` checks).
+    init(configuration: SeparatorConfiguration, structures: SourceStructureRegistry<T>) {
         self.configuration = configuration
         channels = configuration.channels
         sources = configuration.sources
@@ -48,12 +43,7 @@ final class OnlineIVA<T: EngineScalar>: SeparationFamily {
         covariances = WeightedCovariances(sources: sources, channels: channels, bins: bins)
         demixing = DemixingMatrices(channels: channels, bins: bins)
         update = DemixingUpdate(channels: channels, bins: bins)
-        envelope = SpectralEnvelope(sources: sources, bins: bins)
-        let density = SourceDensity(configuration.model)
-        spherical = SphericalVarianceModel(density: density, envelope: envelope)
-        lowRank = LowRankVarianceModel(density: density, envelope: envelope, bases: configuration.nmfBases,
-                                       historySlots: R, forgetting: configuration.forgetting)
-        model = .spherical(spherical)
+        models = SourceModels(configuration: configuration, registry: structures)
         forgettingPowers = EngineBuffer(R + 1)
         outRe = EngineBuffer(channels * bins); outIm = EngineBuffer(channels * bins)
         power = EngineBuffer(sources * bins)
@@ -98,9 +88,7 @@ final class OnlineIVA<T: EngineScalar>: SeparationFamily {
         history.reset()
         covariances.reset()
         demixing.reset()
-        envelope.reset()
-        spherical.reset()
-        lowRank.reset()
+        models.reset()
         weights.zero()
         update.resetCounters()
         framesSinceUpdate = 0
@@ -111,7 +99,7 @@ final class OnlineIVA<T: EngineScalar>: SeparationFamily {
         let coefficient = forgettingPowers.pointer[configuration.history]
         covariances.advance(forgetting: forgettingPowers.pointer[1], retiring: retiring, coefficient: coefficient,
                             weights: weights.pointer, history: history)
-        model.advance(retiring: retiring, coefficient: coefficient)
+        models.advance(retiring: retiring, coefficient: coefficient)
         history.push(re: re, im: im)
     }
 
@@ -126,10 +114,10 @@ final class OnlineIVA<T: EngineScalar>: SeparationFamily {
                                intoRe: yr, intoIm: yi)
                 for j in 0..<(K &* F) { p[j] = yr[j] * yr[j] + yi[j] * yi[j] }
                 let fresh = iteration == 0 && history.fresh[slot]
-                model.computeWeights(power: p, slot: slot, fresh: fresh, weights: weights.pointer + slot &* K &* F)
+                models.computeWeights(power: p, slot: slot, fresh: fresh, weights: weights.pointer + slot &* K &* F)
                 history.fresh[slot] = false
             }
-            model.finishSweep(historySlots: history.order, slotCount: history.count, coefficients: forgettingPowers.pointer)
+            models.finishSweep(historySlots: history.order, slotCount: history.count, coefficients: forgettingPowers.pointer)
             covariances.rebuild(history: history, weights: weights.pointer, coefficients: forgettingPowers.pointer,
                                 loading: T(configuration.loading))
             update.sweep(rule: configuration.updateRule, demixing: demixing, covariances: covariances)

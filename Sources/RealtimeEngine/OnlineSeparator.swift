@@ -39,8 +39,18 @@ public final class OnlineSeparator<T: EngineScalar> {
     /// Scalars and integers in a `SeparatorState` of this engine (a measuring `transferState`).
     private(set) var stateSize = (scalars: 0, integers: 0)
 
-    public init(configuration: SeparatorConfiguration) throws(SeparatorConfigurationError) {
+    public convenience init(configuration: SeparatorConfiguration) throws(SeparatorConfigurationError) {
+        try self.init(configuration: configuration, structures: .builtIn)
+    }
+
+    /// An engine whose sources may take any structure of `structures` (tests register their own).
+    init(configuration: SeparatorConfiguration, structures: SourceStructureRegistry<T>) throws(SeparatorConfigurationError) {
         try configuration.validate()
+        for k in 0..<configuration.sources where structures.index(of: configuration.sourceModel(k).structure) == nil {
+            throw SeparatorConfigurationError(
+                key: "structure", value: "\(configuration.sourceModel(k).structure)",
+                allowed: structures.structures.map(\.description).joined(separator: ", "))
+        }
         self.configuration = configuration
         channels = configuration.channels
         sources = configuration.sources
@@ -52,7 +62,7 @@ public final class OnlineSeparator<T: EngineScalar> {
         } catch {
             throw SeparatorConfigurationError(key: "frame", value: "\(configuration.frameLength)/\(hop)", allowed: "\(error)")
         }
-        family = .iva(OnlineIVA(configuration: configuration))
+        family = .iva(OnlineIVA(configuration: configuration, structures: structures))
         filters = FilterExchange(sources: sources, channels: channels, bins: bins)
         input = EngineBuffer(hop * channels)
         frameRe = EngineBuffer(channels * bins); frameIm = EngineBuffer(channels * bins)

@@ -1,0 +1,47 @@
+/// The structure half of a source model, by name: where a source's variance comes from (spherical
+/// = IVA's one activity per frame, low-rank = ILRMA's NMF spectrogram; later sparse, harmonic,
+/// learned). The engine's `SourceStructureRegistry` maps each name to its implementation.
+///
+/// A name rather than an enum, so that a structure is added by registering it — a test target can
+/// add one without touching the engine — while the configuration that names it stays a plain
+/// bitwise-copyable value the processing thread can compare without allocating.
+public struct SourceStructure: Sendable, BitwiseCopyable, Hashable, CustomStringConvertible {
+    public let name: StaticString
+
+    /// `name` is a string literal of ASCII letters (not a single-scalar literal, which has no
+    /// bytes to compare).
+    public init(_ name: StaticString) {
+        precondition(name.hasPointerRepresentation, "a structure's name is a string literal")
+        self.name = name
+    }
+
+    /// One activity per source and frame, shared by all bins (IVA).
+    public static let spherical = SourceStructure("spherical")
+    /// A low-rank non-negative spectrogram per source (ILRMA).
+    public static let lowRank = SourceStructure("lowrank")
+
+    /// The structures every front end offers, in the order their help lists them.
+    public static let builtIn: [SourceStructure] = [.spherical, .lowRank]
+
+    /// The built-in structure spelt `text`, if any.
+    public init?(spelling text: String) {
+        guard let match = Self.builtIn.first(where: { $0.description == text }) else { return nil }
+        self = match
+    }
+
+    public var description: String { name.description }
+
+    /// Byte comparison of the names, with no `String` made and no closure, so that the processing
+    /// thread may compare (a name is a string literal: its bytes are in the binary).
+    public static func == (a: Self, b: Self) -> Bool {
+        let count = a.name.utf8CodeUnitCount
+        guard count == b.name.utf8CodeUnitCount else { return false }
+        let x = a.name.utf8Start, y = b.name.utf8Start
+        for i in 0..<count where x[i] != y[i] { return false }
+        return true
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(bytes: UnsafeRawBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+    }
+}
