@@ -108,7 +108,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RealtimeEngineTests",
-            dependencies: ["RealtimeEngine", "RealtimeSupport", "TestSupport"]
+            dependencies: ["RealtimeEngine", "EngineParameters", "RealtimeSupport", "TestSupport"]
         ),
         .testTarget(
             name: "RealtimeSupportTests",

@@ -6,20 +6,44 @@
 /// stage renders the hop through the latest filters. The family and the stage are chosen once, at
 /// `init`, and dispatched once per hop; their per-bin loops are concrete, specialised types.
 /// Everything is allocated in `init`; `process` neither allocates nor locks, so it is safe on a
-/// real-time thread. One instance is used from one thread at a time.
+/// real-time thread. One instance is used from one thread at a time, except for the observation
+/// tap's reader side.
 ///
 /// The control plane changes the live parameters with `apply` (OnlineSeparator+LiveChanges.swift)
 /// and saves and restores the learnt state with `copyState`/`loadState`
 /// (OnlineSeparator+State.swift); both run on the processing thread between two `process` calls.
+/// Observers on any other thread read snapshots of its work (`makeObservation`,
+/// `latestObservation(into:)`: OnlineSeparator+Observation.swift), concurrently with `process`.
 public final class OnlineSeparator<T: EngineScalar> {
-    /// The families an engine can run, dispatched once per hop.
+    /// The families an engine can run (`SeparationFamilyKind`), dispatched once per hop.
     enum Family {
         case iva(OnlineIVA<T>)
+
+        init(_ kind: SeparationFamilyKind, configuration: SeparatorConfiguration, structures: SourceStructureRegistry<T>) {
+            switch kind {
+            case .iva: self = .iva(OnlineIVA(configuration: configuration, structures: structures))
+            }
+        }
+
+        /// Whether its observations carry masks (`SeparationFamily.producesMasks`).
+        var producesMasks: Bool {
+            switch self {
+            case .iva(let family): family.producesMasks
+            }
+        }
     }
 
-    /// The output stages an engine can run, dispatched once per hop.
+    /// The output stages an engine can run (`OutputStageKind`), dispatched once per hop.
     enum Stage {
         case stft(STFTResynthesis<T>)
+
+        init(_ kind: OutputStageKind, configuration: SeparatorConfiguration) throws(STFTError) {
+            switch kind {
+            case .stft:
+                self = .stft(try STFTResynthesis(frameLength: configuration.frameLength, hop: configuration.hop,
+                                                 sources: configuration.sources))
+            }
+        }
     }
 
     /// The settings in force: `apply` and `loadState` change its live fields, never its shape.
@@ -34,17 +58,26 @@ public final class OnlineSeparator<T: EngineScalar> {
     let family: Family
     let stage: Stage
     let filters: FilterExchange<T>
+    /// Nil when the engine was made without one.
+    let tap: ObservationTap<T>?
     private let input: EngineBuffer<T>
-    private let frameRe: EngineBuffer<T>, frameIm: EngineBuffer<T>
+    /// The analysed frame of the current hop, planar M×F.
+    let frameRe: EngineBuffer<T>, frameIm: EngineBuffer<T>
     /// Scalars and integers in a `SeparatorState` of this engine (a measuring `transferState`).
     private(set) var stateSize = (scalars: 0, integers: 0)
 
-    public convenience init(configuration: SeparatorConfiguration) throws(SeparatorConfigurationError) {
-        try self.init(configuration: configuration, structures: .builtIn)
+    /// An engine for `configuration`; with `observationInterval`, it keeps an observation tap
+    /// that takes a snapshot every that many hops (at least 1), e.g. the hops in a tenth of a
+    /// second for ten snapshots a second.
+    public convenience init(configuration: SeparatorConfiguration, observationInterval: Int? = nil) throws(SeparatorConfigurationError) {
+        try self.init(configuration: configuration, family: .iva, stage: .stft, structures: .builtIn,
+                      observationInterval: observationInterval)
     }
 
-    /// An engine whose sources may take any structure of `structures` (tests register their own).
-    init(configuration: SeparatorConfiguration, structures: SourceStructureRegistry<T>) throws(SeparatorConfigurationError) {
+    /// An engine of the given family and output stage, whose sources may take any structure of
+    /// `structures` (tests register their own).
+    init(configuration: SeparatorConfiguration, family familyKind: SeparationFamilyKind, stage stageKind: OutputStageKind,
+         structures: SourceStructureRegistry<T>, observationInterval: Int?) throws(SeparatorConfigurationError) {
         try configuration.validate()
         for k in 0..<configuration.sources where structures.index(of: configuration.sourceModel(k).structure) == nil {
             throw SeparatorConfigurationError(
@@ -58,12 +91,17 @@ public final class OnlineSeparator<T: EngineScalar> {
         bins = configuration.frameLength / 2 + 1
         do {
             analyzer = try STFTAnalyzer(frameLength: configuration.frameLength, hop: hop, channels: channels)
-            stage = .stft(try STFTResynthesis(frameLength: configuration.frameLength, hop: hop, sources: sources))
+            stage = try Stage(stageKind, configuration: configuration)
         } catch {
             throw SeparatorConfigurationError(key: "frame", value: "\(configuration.frameLength)/\(hop)", allowed: "\(error)")
         }
-        family = .iva(OnlineIVA(configuration: configuration, structures: structures))
-        filters = FilterExchange(sources: sources, channels: channels, bins: bins)
+        let family = Family(familyKind, configuration: configuration, structures: structures)
+        self.family = family
+        let (K, M, F) = (sources, channels, bins)
+        filters = FilterExchange { SeparationFilters(sources: K, channels: M, bins: F) }
+        tap = observationInterval.map { interval in
+            ObservationTap(interval: interval) { Observation(sources: K, channels: M, bins: F, masks: family.producesMasks) }
+        }
         input = EngineBuffer(hop * channels)
         frameRe = EngineBuffer(channels * bins); frameIm = EngineBuffer(channels * bins)
         publishFilters()
@@ -113,6 +151,7 @@ public final class OnlineSeparator<T: EngineScalar> {
         case .stft(let stage): stage.render(re: frameRe.pointer, im: frameIm.pointer, filters: filters.latest, output: output)
         }
         statistics.frames &+= 1
+        observe()
     }
 
     /// Applies the latest filters to another planar M×F spectrum, writing planar K×F. Tests use
@@ -138,6 +177,7 @@ public final class OnlineSeparator<T: EngineScalar> {
         }
         publishFilters()
         statistics = SeparatorStatistics()
+        tap?.restart()
     }
 
     func publishFilters() {

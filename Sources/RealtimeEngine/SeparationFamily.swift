@@ -34,4 +34,13 @@ protocol SeparationFamily<Scalar>: AnyObject {
 
     /// What the family has had to repair so far (`SeparatorStatistics`).
     var repairs: (binResets: Int, singularSolves: Int) { get }
+
+    /// Whether the family estimates time–frequency masks, which its observations then carry
+    /// (`Observation.masks`); constant for the family's lifetime.
+    var producesMasks: Bool { get }
+
+    /// Writes what only the family knows into a snapshot of the observation tap: every steering
+    /// vector, and every mask when it `producesMasks`. On the processing thread, after `learn`;
+    /// neither allocates nor locks.
+    func observe(into observation: Observation<Scalar>)
 }

@@ -8,13 +8,13 @@
 ///
 /// Entries are stored across bins (`(k * M + m) * F + f`), like `DemixingMatrices`, so applying a
 /// bank is contiguous loops the compiler vectorises.
-final class SeparationFilters<T: EngineScalar> {
+final class SeparationFilters<T: EngineScalar>: TripleBufferSlot {
     let sources: Int
     let channels: Int
     let bins: Int
     let re: EngineBuffer<T>
     let im: EngineBuffer<T>
-    /// Bumped by the family each time it writes the bank (`FilterExchange.publish`).
+    /// Stamped each time the family publishes the bank (`FilterExchange.publish`).
     var version: UInt64 = 0
 
     init(sources: Int, channels: Int, bins: Int) {
