@@ -12,7 +12,8 @@ let package = Package(
         .executable(name: "bssctl", targets: ["ctl"]),
         .library(name: "RealtimeEngine", targets: ["RealtimeEngine"]),
         .library(name: "AudioIO", targets: ["AudioIO"]),
-        .library(name: "BSSDKit", targets: ["BSSDKit"]),
+        .library(name: "BSSDDaemon", targets: ["BSSDDaemon"]),
+        .library(name: "FileSeparation", targets: ["FileSeparation"]),
         .library(name: "ControlProtocol", targets: ["ControlProtocol"]),
     ],
     dependencies: [
@@ -50,6 +51,10 @@ let package = Package(
             dependencies: ["CAllocationCounter"]
         ),
         .target(
+            name: "RegularFiles",
+            dependencies: ["SystemCalls"]
+        ),
+        .target(
             name: "RealtimeEngine",
             dependencies: ["CFFTW", "PlainDecimal", "EngineParameters"],
             swiftSettings: numericSettings
@@ -65,25 +70,60 @@ let package = Package(
         ),
         .target(
             name: "ControlClient",
-            dependencies: ["ControlProtocol", "PlainDecimal", "SystemCalls"]
+            dependencies: ["ControlProtocol", "PlainDecimal", "RealtimeSupport", "SystemCalls"]
         ),
         .target(
-            name: "BSSDKit",
+            name: "FileSeparation",
+            dependencies: ["RealtimeEngine", "AudioIO"]
+        ),
+        .target(
+            name: "DaemonConfig",
+            dependencies: [
+                "RealtimeEngine",
+                "EngineParameters",
+                "AudioIO",
+                "ControlProtocol",
+                "RegularFiles",
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ]
+        ),
+        .target(
+            name: "DaemonLogging",
+            dependencies: ["DaemonConfig", "SystemCalls"]
+        ),
+        .target(
+            name: "LivePipeline",
+            dependencies: ["RealtimeEngine", "AudioIO", "RealtimeSupport", "CSystem", "SystemCalls", "DaemonConfig"]
+        ),
+        .target(
+            name: "ControlServer",
+            dependencies: ["ControlProtocol", "RealtimeSupport", "SystemCalls", "DaemonConfig", "DaemonLogging", "LivePipeline"]
+        ),
+        .target(
+            name: "BSSDDaemon",
             dependencies: [
                 "RealtimeEngine",
                 "EngineParameters",
                 "AudioIO",
                 "RealtimeSupport",
-                "CSystem",
                 "SystemCalls",
                 "ControlProtocol",
-                .product(name: "TOMLKit", package: "TOMLKit"),
+                "RegularFiles",
+                "DaemonConfig",
+                "DaemonLogging",
+                "LivePipeline",
+                "ControlServer",
             ]
         ),
         .executableTarget(
             name: "bssd",
             dependencies: [
-                "BSSDKit",
+                "BSSDDaemon",
+                "FileSeparation",
+                "DaemonConfig",
+                "DaemonLogging",
+                "LivePipeline",
+                "RegularFiles",
                 "EngineParameters",
                 "RealtimeEngine",
                 "AudioIO",
@@ -128,11 +168,26 @@ let package = Package(
         ),
         .testTarget(
             name: "ControlServerTests",
-            dependencies: ["BSSDKit", "ControlProtocol", "ControlClient", "TestSupport"]
+            dependencies: ["ControlServer", "ControlProtocol", "ControlClient", "DaemonConfig", "RegularFiles", "RealtimeSupport"]
         ),
         .testTarget(
-            name: "BSSDKitTests",
-            dependencies: ["BSSDKit", "AudioIO", "RealtimeEngine", "RealtimeSupport", "ControlClient", "ControlProtocol", "TestSupport"]
+            name: "DaemonConfigTests",
+            dependencies: ["DaemonConfig", "BSSDDaemon", "ControlClient", "ControlProtocol", "EngineParameters", "RealtimeEngine"]
+        ),
+        .testTarget(
+            name: "LivePipelineTests",
+            dependencies: ["LivePipeline", "DaemonConfig"]
+        ),
+        .testTarget(
+            name: "BSSDDaemonTests",
+            dependencies: [
+                "BSSDDaemon", "DaemonConfig", "DaemonLogging", "LivePipeline", "AudioIO", "RealtimeEngine", "RealtimeSupport",
+                "ControlClient", "ControlProtocol", "TestSupport",
+            ]
+        ),
+        .testTarget(
+            name: "FileSeparationTests",
+            dependencies: ["FileSeparation", "AudioIO", "RealtimeEngine"]
         ),
     ]
 )

@@ -1,5 +1,6 @@
 import ControlProtocol
 import Glibc
+import RealtimeSupport
 import SystemCalls
 
 /// A client's connection to the control socket: sends request lines, reads reply lines, with a

@@ -1,4 +1,4 @@
-import BSSDKit
+import BSSDDaemon
 import Glibc
 import Synchronization
 

@@ -1,8 +1,12 @@
 import ArgumentParser
 import AudioIO
-import BSSDKit
+import BSSDDaemon
+import DaemonConfig
+import DaemonLogging
 import Foundation
+import LivePipeline
 import RealtimeEngine
+import RegularFiles
 import Synchronization
 
 /// `bssd run`: the live daemon, capture → separation → playback, in the foreground.

@@ -1,6 +1,6 @@
 import ArgumentParser
 import AudioIO
-import BSSDKit
+import FileSeparation
 import Foundation
 import RealtimeEngine
 

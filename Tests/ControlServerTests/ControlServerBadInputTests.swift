@@ -1,7 +1,9 @@
-import BSSDKit
 import ControlClient
 import ControlProtocol
+import ControlServer
+import DaemonConfig
 import Glibc
+import RealtimeSupport
 import Testing
 
 /// The list of bad input: each is answered with the documented error (or the client is

@@ -1,7 +1,8 @@
-import BSSDKit
 import ControlClient
 import ControlProtocol
+import ControlServer
 import Glibc
+import RealtimeSupport
 import Testing
 
 /// Every request over a real socket against the mock handler: the reply carries the request's id

@@ -1,7 +1,9 @@
-import BSSDKit
 import ControlClient
 import ControlProtocol
+import ControlServer
+import DaemonConfig
 import Glibc
+import RegularFiles
 import Testing
 
 @Suite("Control server security and socket lifecycle", .serialized)

@@ -1,5 +1,5 @@
-import BSSDKit
 import ControlProtocol
+import ControlServer
 import Synchronization
 
 /// A `ControlHandler` that validates like the daemon will (alpha in (0,1), iterations 1–16,

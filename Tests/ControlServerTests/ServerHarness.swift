@@ -1,6 +1,7 @@
-import BSSDKit
 import ControlClient
 import ControlProtocol
+import ControlServer
+import DaemonConfig
 import Glibc
 import Synchronization
 import Testing

@@ -1,0 +1,106 @@
+@testable import BSSDDaemon
+import ControlClient
+import ControlProtocol
+import Foundation
+import Testing
+
+extension LiveAudio {
+    /// Every control request against a real daemon on ALSA file-plugin devices, and proof that a
+    /// live `route` changes what the daemon plays while it keeps separating.
+    @Suite("Daemon control", .serialized)
+    struct DaemonControlTests {
+        @Test("every request round-trips against a running daemon; bad input is answered and separation goes on")
+        func roundTrip() throws {
+            let bench = try DaemonTests.Bench(seconds: 10)
+            bench.next.withLock { $0 = bench.configuration }
+            let daemon = try bench.daemon()
+            let finish = DaemonTests.launch(daemon)
+            #expect(DaemonTests.waitUntil { DaemonTests.processed(daemon) >= 2048 })
+            let client = try ControlConnection.connect(path: daemon.socketPath, timeout: 5)
+            func call(_ method: ControlMethod) throws -> JSONValue { try client.call(method, timeout: 10) }
+            func refusal(_ method: ControlMethod) -> ControlError? {
+                do {
+                    _ = try client.call(method, timeout: 10)
+                    return nil
+                } catch {
+                    if case let .reply(refusal) = error { return refusal }
+                    return nil
+                }
+            }
+
+            _ = try call(.ping)
+            let status = try StatusReport(json: call(.status))
+            #expect(status.state == .running && status.sampleRate == 16000 && status.captureChannels == 2)
+            #expect(status.levelsDBFS.count == 2 && status.framesProcessed > 0 && status.budgetMilliseconds == 16)
+            #expect(status.blockMillisecondsP99 >= status.blockMillisecondsP50 && status.blockMillisecondsP50 > 0)
+            // Freewheeling file devices have no clock: the latency is the output stream's lag
+            // (frame 1024 − hop 256 + prefill 256), not how far capture ran ahead.
+            #expect(status.latencyMilliseconds == 64)
+            #expect(try LiveParameters(json: call(.get(nil))).alpha == 0.97)
+
+            var parameters = try LiveParameters(json: call(.set([.alpha(0.98), .iterations(1), .update(.iss), .model("laplace")])))
+            #expect(parameters.alpha == 0.98 && parameters.iterations == 1 && parameters.update == .iss && parameters.model == "laplace")
+            #expect(daemon.configuration.engine.forgetting == 0.98)
+            #expect(refusal(.set([.alpha(1.5)]))?.code == .outOfRange)
+            // The NUL travels as \u0000 in the request; neither it nor a hex float is a model.
+            #expect(refusal(.set([.model("t:5\u{0}")]))?.code == .outOfRange)
+            #expect(refusal(.set([.model("t:0x1p3")]))?.code == .outOfRange)
+            #expect(refusal(.set([.iterations(2), .routing([0, 5])]))?.code == .outOfRange)
+            #expect(daemon.configuration.engine.iterations == 1, "a refused set must change nothing")
+            parameters = try LiveParameters(json: call(.set([.algorithm(.ilrma)])))
+            #expect(parameters.algorithm == .ilrma)
+            parameters = try LiveParameters(json: call(.set([.gainDB(-6), .bypass(true), .mute(false)])))
+            #expect(parameters.gainDB == -6 && parameters.bypass && !parameters.mute)
+            #expect(try !LiveParameters(json: call(.set([.bypass(false)]))).bypass)
+
+            _ = try call(.reset)
+            let statePath = bench.directory.appendingPathComponent("state.bin").path
+            _ = try call(.saveState(path: statePath))
+            #expect(FileManager.default.fileExists(atPath: statePath))
+            _ = try call(.loadState(path: statePath))
+            try Data("not a state".utf8).write(to: URL(fileURLWithPath: statePath + ".bad"))
+            #expect(refusal(.loadState(path: statePath + ".bad"))?.code == .failed)
+            #expect(refusal(.loadState(path: statePath + ".missing"))?.message.contains("No such file") == true)
+
+            // The file still says what the daemon started with; the sets above changed the engine.
+        guard case let .string(summary)? = try call(.reload)["summary"] else { Issue.record("reload gave no summary"); return }
+        #expect(summary.contains("engine settings applied live"), "\(summary)")
+
+            // Garbage is answered and the daemon keeps separating.
+            try client.send(Array("{\"id\":1,\"method\":".utf8) + [0xFF, 0x00, 0x0A])
+            let garbage = try #require(try client.readReply(timeout: 5))
+            guard case let .failure(error) = garbage.outcome else { Issue.record("garbage was accepted"); return }
+            #expect(error.code == .parseError)
+            let before = DaemonTests.processed(daemon)
+
+            // Route source 1 to both playback channels: from then on the two channels are equal.
+            parameters = try LiveParameters(json: call(.route(source: 1, channels: [0, 1])))
+            #expect(parameters.routing == [1, 1])
+            let routedAt = DaemonTests.processed(daemon)
+            #expect(DaemonTests.waitUntil { DaemonTests.processed(daemon) > before })
+
+            do {
+                let subscriber = try ControlConnection.connect(path: daemon.socketPath, timeout: 5)
+                _ = try subscriber.send(.subscribe(interval: 0.05))
+                for _ in 0..<3 { #expect(try subscriber.readReply(timeout: 5) != nil) }
+            }  // the subscriber leaves by closing its connection
+
+            #expect(DaemonTests.waitUntil { DaemonTests.processed(daemon) >= routedAt + 32000 })
+            _ = try call(.shutdown)
+            let totals = try #require(finish())
+            #expect(totals.processedFrames <= 10 * 16000)
+            let recorded = try bench.recorded()
+            let from = routedAt + 16384
+            guard from < recorded.count / 2 else {
+                Issue.record("the daemon stopped before the route could be seen")
+                return
+            }
+            var differ = 0, energy: Float = 0
+            for t in from..<(recorded.count / 2) {
+                if recorded[2 * t] != recorded[2 * t + 1] { differ += 1 }
+                energy += recorded[2 * t] * recorded[2 * t]
+            }
+            #expect(differ == 0 && energy > 0)
+        }
+    }
+}

@@ -1,0 +1,161 @@
+@testable import BSSDDaemon
+import ControlClient
+import ControlProtocol
+@testable import DaemonConfig
+import EngineParameters
+import RealtimeEngine
+import Testing
+
+/// The front ends that take engine parameters — the config file, the control socket's `set` and
+/// the engine itself, which `bssd`'s options feed — judge a value alike and say alike what is
+/// allowed, because all of them take their bounds and texts from `EngineParameter`.
+@Suite("Engine parameters agree across front ends")
+struct EngineParameterAgreementTests {
+    /// A value as each front end receives it, and whether the engine accepts it.
+    struct Probe: Sendable, CustomTestStringConvertible {
+        let parameter: EngineParameter
+        /// The TOML value written after `key = `.
+        let toml: String
+        /// What `set` carries, for the parameters the control socket changes.
+        let change: ParameterChange?
+        let accepted: Bool
+        var testDescription: String { "\(parameter.name) = \(toml)" }
+
+        /// The engine's own verdict: the configuration `bssd` builds from the same value.
+        func engineAccepts() -> Bool {
+            var configuration = SeparatorConfiguration(channels: 2)
+            let number = Double(toml) ?? .nan
+            switch parameter {
+            case .model:
+                guard let model = SourceModelKind(parsing: String(toml.dropFirst().dropLast())) else { return false }
+                configuration.model = model
+            case .alpha: configuration.forgetting = number
+            case .iterations: configuration.iterations = Int(number)
+            case .history: configuration.history = Int(number)
+            case .block: configuration.block = Int(number)
+            case .bases: configuration.nmfBases = Int(number)
+            case .loading: configuration.loading = number
+            case .referenceMic: configuration.referenceMic = Int(number)
+            case .frame: configuration.frameLength = Int(number); configuration.hop = Int(number) / 4
+            case .hop: configuration.hop = Int(number)
+            case .algorithm, .update: Issue.record("choices are probed through their spellings"); return false
+            }
+            do { try configuration.validate(); return true } catch { return false }
+        }
+    }
+
+    static let probes: [Probe] = [
+        Probe(parameter: .model, toml: "\"t:1000\"", change: .model("t:1000"), accepted: true),
+        Probe(parameter: .model, toml: "\"t:1000.5\"", change: .model("t:1000.5"), accepted: false),
+        Probe(parameter: .model, toml: "\"t:0\"", change: .model("t:0"), accepted: false),
+        Probe(parameter: .model, toml: "\"ggd:2\"", change: .model("ggd:2"), accepted: true),
+        Probe(parameter: .model, toml: "\"ggd:2.1\"", change: .model("ggd:2.1"), accepted: false),
+        Probe(parameter: .model, toml: "\"ggd:0\"", change: .model("ggd:0"), accepted: false),
+        Probe(parameter: .model, toml: "\"cauchy\"", change: .model("cauchy"), accepted: false),
+        Probe(parameter: .alpha, toml: "0", change: .alpha(0), accepted: false),
+        Probe(parameter: .alpha, toml: "1", change: .alpha(1), accepted: false),
+        Probe(parameter: .alpha, toml: "0.999", change: .alpha(0.999), accepted: true),
+        Probe(parameter: .iterations, toml: "0", change: .iterations(0), accepted: false),
+        Probe(parameter: .iterations, toml: "1", change: .iterations(1), accepted: true),
+        Probe(parameter: .iterations, toml: "16", change: .iterations(16), accepted: true),
+        Probe(parameter: .iterations, toml: "17", change: .iterations(17), accepted: false),
+        Probe(parameter: .history, toml: "64", change: nil, accepted: true),
+        Probe(parameter: .history, toml: "65", change: nil, accepted: false),
+        Probe(parameter: .block, toml: "17", change: nil, accepted: false),
+        Probe(parameter: .bases, toml: "32", change: nil, accepted: true),
+        Probe(parameter: .bases, toml: "33", change: nil, accepted: false),
+        Probe(parameter: .loading, toml: "1.0", change: nil, accepted: true),
+        Probe(parameter: .loading, toml: "1.5", change: nil, accepted: false),
+        Probe(parameter: .loading, toml: "1e-10", change: nil, accepted: false),
+        Probe(parameter: .referenceMic, toml: "2", change: nil, accepted: false),
+        Probe(parameter: .frame, toml: "3000", change: nil, accepted: false),
+        Probe(parameter: .hop, toml: "100", change: nil, accepted: false),
+    ]
+
+    @Test("a value the engine accepts every front end accepts; one it refuses, every front end refuses with the same text", arguments: probes)
+    func boundary(probe: Probe) throws {
+        #expect(probe.engineAccepts() == probe.accepted)
+
+        let reasons = ConfigFileTests.reasons("[engine]\n\(probe.parameter.name) = \(probe.toml)")
+        #expect(reasons.isEmpty == probe.accepted, "\(reasons)")
+        if let reason = reasons.first {
+            #expect(reason == .invalid(key: probe.parameter.configKey, value: probe.toml, allowed: Self.allowed(in: reason)))
+            #expect(Self.allowed(in: reason).hasPrefix(probe.parameter.allowed), "\(reason)")
+        }
+
+        guard let change = probe.change else { return }
+        #expect(ParameterName(rawValue: probe.parameter.name)?.engineParameter == probe.parameter)
+        do {
+            _ = try Daemon.settings(SeparatorConfiguration(channels: 2), OutputSettings(routes: [0, 1]), changedBy: [change])
+            #expect(probe.accepted)
+        } catch {
+            #expect(!probe.accepted)
+            #expect(error.code == .outOfRange)
+            #expect(error.message.hasSuffix("allowed is \(probe.parameter.allowed)"), "\(error.message)")
+        }
+    }
+
+    @Test("the choices accept exactly their spellings everywhere", arguments: [EngineParameter.algorithm, .update])
+    func choices(parameter: EngineParameter) throws {
+        guard case let .choice(spellings) = parameter.valueType else { Issue.record("\(parameter) is no choice"); return }
+        for spelling in spellings {
+            #expect(ConfigFileTests.reasons("[engine]\n\(parameter.name) = \"\(spelling)\"").isEmpty)
+            #expect(throws: Never.self) { try ParameterChange(name: parameter.name, text: spelling) }
+            #expect(parameter.allowed.contains(spelling))
+        }
+        let refused = ConfigFileTests.reason("[engine]\n\(parameter.name) = \"pca\"")
+        #expect(refused.map(Self.allowed(in:)).map { text in spellings.allSatisfy { text.contains($0) } } == true)
+        #expect(throws: ControlError(.invalidParams, "\(parameter.name) cannot be 'pca': allowed is \(parameter.allowed)")) {
+            try ParameterChange(name: parameter.name, text: "pca")
+        }
+    }
+
+    @Test("the control protocol's names are the catalogue's, with its texts, and only live ones")
+    func controlNames() {
+        for name in ParameterName.allCases {
+            guard let parameter = name.engineParameter else { continue }
+            #expect(parameter.name == name.rawValue)
+            #expect(parameter.allowed == name.allowed)
+            #expect(parameter.change == .live)
+        }
+    }
+
+    @Test("restart-only parameters are exactly the engine's shape", arguments: EngineParameter.allCases)
+    func change(parameter: EngineParameter) {
+        let old = SeparatorConfiguration(channels: 2)
+        var new = old
+        switch parameter {
+        case .algorithm: new.algorithm = .ilrma
+        case .update: new.updateRule = .iss
+        case .model: new.model = .laplace
+        case .frame: new.frameLength = 2048
+        case .hop: new.hop = 512
+        case .alpha: new.forgetting = 0.9
+        case .iterations: new.iterations = 3
+        case .history: new.history = 8
+        case .block: new.block = 2
+        case .bases: new.nmfBases = 3
+        case .referenceMic: new.referenceMic = 1
+        case .loading: new.loading = 1e-2
+        }
+        let restart = OnlineSeparator<Float>.restartKeys(from: old, to: new)
+        switch parameter.change {
+        case .live: #expect(restart.isEmpty)
+        case .restart: #expect(restart == [parameter.name])
+        }
+    }
+
+    @Test("names in each front end follow from the canonical one")
+    func spellings() {
+        #expect(EngineParameter.referenceMic.configKey == "engine.reference_mic")
+        #expect(EngineParameter.referenceMic.flag == "--reference-mic")
+        #expect(EngineParameter.model.allowed == "laplace, ggd:BETA (0 < BETA ≤ 2), t:NU (0 < NU ≤ 1000), gauss")
+        #expect(EngineParameter.loading.allowed == "a relative diagonal loading from 1e-9 to 1")
+        #expect(EngineParameter.hop.allowed == "frame/2, frame/4 or frame/8")
+    }
+
+    private static func allowed(in reason: ConfigFileError.Reason) -> String {
+        guard case let .invalid(_, _, allowed) = reason else { return "" }
+        return allowed
+    }
+}
