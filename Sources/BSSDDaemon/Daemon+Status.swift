@@ -1,5 +1,6 @@
 import ControlProtocol
 import LivePipeline
+import RealtimeEngine
 import RealtimeSupport
 import Synchronization
 
@@ -16,7 +17,7 @@ extension Daemon {
         let rate = Double(configuration.sampleRate)
         let hop = configuration.engine.hop
         let latency = pipeline?.latencyFrames ?? SeparationPipeline.latencyFrames(
-            pacing: configuration.pacing, engineLatency: configuration.engine.latencySamples, hop: hop,
+            pacing: configuration.pacing, engineLatency: OnlineSeparator<Float>.latency(for: configuration.engine), hop: hop,
             prefill: configuration.playbackPrefillPeriods * configuration.periodFrames, capturedAtPlaybackStart: nil)
         let blocks = recentBlockTimes(pipeline?.status.blockTimes)
         func milliseconds(_ nanoseconds: Double?) -> Double { (nanoseconds ?? 0) / 1e6 }

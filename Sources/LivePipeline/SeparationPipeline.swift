@@ -53,7 +53,8 @@ public final class SeparationPipeline: @unchecked Sendable {
     /// What the two PCMs granted.
     public let captureParameters: ALSANegotiatedParameters
     public let playbackParameters: ALSANegotiatedParameters
-    /// The engine's hop and its STFT delay (`frameLength − hop`).
+    /// The frames the engine takes per call (its output stage's block, a hop) and its delay (the
+    /// output stage's: STFT frame − hop).
     public let hop: Int
     public let engineLatency: Int
 
@@ -181,7 +182,7 @@ public final class SeparationPipeline: @unchecked Sendable {
         playbackPCM = playback
         captureParameters = capture.negotiated
         playbackParameters = playback.negotiated
-        hop = separator.hop
+        hop = separator.blockSize
         engineLatency = separator.latency
         self.output = output ?? LiveOutput(configuration.resolvedOutput)
         self.events = events ?? AudioEventQueues()

@@ -110,6 +110,11 @@ public final class OnlineSeparator<T: EngineScalar> {
         stateSize = (measure.scalarCount, measure.integerCount)
     }
 
+    /// The delay an engine made with `configuration` will have (`latency`), without making one.
+    public static func latency(for configuration: SeparatorConfiguration) -> Int {
+        OutputStageKind.stft.latency(for: configuration)
+    }
+
     /// Delay from an input sample to the output sample it becomes: the output stage's.
     public var latency: Int {
         switch stage {

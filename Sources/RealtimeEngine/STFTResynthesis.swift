@@ -14,7 +14,10 @@ final class STFTResynthesis<T: EngineScalar>: OutputStage {
 
     var blockSize: Int { synthesizer.hop }
 
-    var latency: Int { synthesizer.latency }
+    var latency: Int { Self.latency(frameLength: synthesizer.frameLength, hop: synthesizer.hop) }
+
+    /// The STFT's delay from an input sample to the output sample it becomes (`STFTSynthesizer`).
+    static func latency(frameLength: Int, hop: Int) -> Int { frameLength - hop }
 
     func render(re: UnsafePointer<T>, im: UnsafePointer<T>, filters: SeparationFilters<T>, output: UnsafeMutablePointer<T>) {
         filters.apply(re: re, im: im, intoRe: outRe.pointer, intoIm: outIm.pointer)

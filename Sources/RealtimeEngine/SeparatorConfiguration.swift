@@ -64,9 +64,6 @@ public struct SeparatorConfiguration: Sendable, Equatable, BitwiseCopyable {
         guard EngineBounds.loading.contains(loading) else { throw fail(.loading, loading) }
         guard model.isWithinBounds else { throw fail(.model, model) }
     }
-
-    /// Delay of the streaming STFT from an input sample to the output sample it becomes.
-    public var latencySamples: Int { frameLength - hop }
 }
 
 /// A configuration value outside what the engine supports.
