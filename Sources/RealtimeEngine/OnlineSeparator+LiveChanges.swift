@@ -33,14 +33,14 @@ extension OnlineSeparator {
         guard configuration.hasSameShape(as: new) else { return false }
         let old = configuration
         adoptLiveParameters(of: new)
-        switch (old.algorithm, new.algorithm) {
-        case (.iva, .ilrma): lowRank.reset()
-        case (.iva, .iva), (.ilrma, .ilrma), (.ilrma, .iva): break
+        switch (old.structure, new.structure) {
+        case (.spherical, .lowRank): lowRank.reset()
+        case (.spherical, .spherical), (.lowRank, .lowRank), (.lowRank, .spherical): break
         }
         if new.referenceMic != old.referenceMic {
             demixing.updateScales(reference: new.referenceMic)
         }
-        if new.model != old.model {
+        if new.density != old.density {
             reweightHistory()
         }
         return true
@@ -90,12 +90,12 @@ extension OnlineSeparator {
         let R = new.history
         for i in 0...R { forgettingPowers.pointer[i] = T(Double.pow(new.forgetting, Double(i))) }
         lowRank.setForgetting(new.forgetting)
-        let density = SourceDensity(new.model)
+        let density = SourceDensity(new.density)
         spherical.density = density
         lowRank.density = density
-        switch new.algorithm {
-        case .iva: model = .spherical(spherical)
-        case .ilrma: model = .lowRank(lowRank)
+        switch new.structure {
+        case .spherical: model = .spherical(spherical)
+        case .lowRank: model = .lowRank(lowRank)
         }
     }
 }

@@ -66,7 +66,7 @@ public final class OnlineSeparator<T: EngineScalar> {
         demixing = DemixingMatrices(channels: channels, bins: bins)
         update = DemixingUpdate(channels: channels, bins: bins)
         envelope = SpectralEnvelope(sources: sources, bins: bins)
-        let density = SourceDensity(configuration.model)
+        let density = SourceDensity(configuration.density)
         spherical = SphericalVarianceModel(density: density, envelope: envelope)
         lowRank = LowRankVarianceModel(density: density, envelope: envelope, bases: configuration.nmfBases,
                                        historySlots: R, forgetting: configuration.forgetting)

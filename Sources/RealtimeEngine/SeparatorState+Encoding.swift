@@ -1,9 +1,11 @@
+import EngineParameters
+
 /// The state file format, version 1. All numbers little-endian:
 ///
 ///     magic "BSSDSTAT" | version u32 | total length u64 (including the checksum)
 ///     scalar size u8 (4 Float, 8 Double)
 ///     configuration: channels, sources, frame, hop, history, block, bases, reference mic,
-///       iterations (u32 each); algorithm, update rule, model kind (u8 each); model shape,
+///       iterations (u32 each); structure, update rule, density kind (u8 each); density shape,
 ///       forgetting, loading (f64 each)
 ///     integer count u64 | scalar count u64
 ///     integers (i64 each) | scalars (IEEE bit patterns of the scalar size)
@@ -106,15 +108,15 @@ private func fnv1a<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> UInt64 {
 /// Stable one-byte codes for the configuration's enumerations: raw strings or case order could
 /// change without anyone thinking of old state files.
 private enum ConfigurationCode {
-    static func algorithm(_ value: SeparatorConfiguration.Algorithm) -> UInt8 {
+    static func structure(_ value: SourceStructure) -> UInt8 {
         switch value {
-        case .iva: 0
-        case .ilrma: 1
+        case .spherical: 0
+        case .lowRank: 1
         }
     }
 
-    static func algorithm(_ code: UInt8) -> SeparatorConfiguration.Algorithm? {
-        [0: .iva, 1: .ilrma][code]
+    static func structure(_ code: UInt8) -> SourceStructure? {
+        [0: .spherical, 1: .lowRank][code]
     }
 
     static func rule(_ value: SeparatorConfiguration.UpdateRule) -> UInt8 {
@@ -128,7 +130,7 @@ private enum ConfigurationCode {
         [0: .ip, 1: .iss][code]
     }
 
-    static func model(_ value: SourceModelKind) -> (code: UInt8, shape: Double) {
+    static func density(_ value: SourceDensityKind) -> (code: UInt8, shape: Double) {
         switch value {
         case .laplace: (0, 0)
         case .generalizedGaussian(let beta): (1, beta)
@@ -137,7 +139,7 @@ private enum ConfigurationCode {
         }
     }
 
-    static func model(code: UInt8, shape: Double) -> SourceModelKind? {
+    static func density(code: UInt8, shape: Double) -> SourceDensityKind? {
         switch code {
         case 0: .laplace
         case 1: .generalizedGaussian(beta: shape)
@@ -171,11 +173,11 @@ private struct StateByteWriter {
         for field in [c.channels, c.sources, c.frameLength, c.hop, c.history, c.block, c.nmfBases, c.referenceMic, c.iterations] {
             integer(UInt32(truncatingIfNeeded: field))
         }
-        let model = ConfigurationCode.model(c.model)
-        integer(ConfigurationCode.algorithm(c.algorithm))
+        let density = ConfigurationCode.density(c.density)
+        integer(ConfigurationCode.structure(c.structure))
         integer(ConfigurationCode.rule(c.updateRule))
-        integer(model.code)
-        integer(model.shape.bitPattern)
+        integer(density.code)
+        integer(density.shape.bitPattern)
         integer(c.forgetting.bitPattern)
         integer(c.loading.bitPattern)
     }
@@ -207,11 +209,11 @@ private struct StateByteReader {
     mutating func configuration() throws(SeparatorStateError) -> SeparatorConfiguration {
         var fields: [Int] = []
         for _ in 0..<9 { fields.append(Int(try integer(UInt32.self))) }
-        let algorithmCode = try integer(UInt8.self), ruleCode = try integer(UInt8.self), modelCode = try integer(UInt8.self)
+        let structureCode = try integer(UInt8.self), ruleCode = try integer(UInt8.self), densityCode = try integer(UInt8.self)
         let shape = Double(bitPattern: try integer(UInt64.self))
-        guard let algorithm = ConfigurationCode.algorithm(algorithmCode), let rule = ConfigurationCode.rule(ruleCode),
-              let model = ConfigurationCode.model(code: modelCode, shape: shape) else {
-            throw .malformed("it names an unknown algorithm, update rule or source model")
+        guard let structure = ConfigurationCode.structure(structureCode), let rule = ConfigurationCode.rule(ruleCode),
+              let density = ConfigurationCode.density(code: densityCode, shape: shape) else {
+            throw .malformed("it names an unknown source structure, update rule or source density")
         }
         var c = SeparatorConfiguration(channels: fields[0], sources: fields[1])
         c.frameLength = fields[2]
@@ -221,9 +223,9 @@ private struct StateByteReader {
         c.nmfBases = fields[6]
         c.referenceMic = fields[7]
         c.iterations = fields[8]
-        c.algorithm = algorithm
+        c.structure = structure
         c.updateRule = rule
-        c.model = model
+        c.density = density
         c.forgetting = Double(bitPattern: try integer(UInt64.self))
         c.loading = Double(bitPattern: try integer(UInt64.self))
         return c
