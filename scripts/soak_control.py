@@ -83,14 +83,16 @@ def kinds(work):
         special_writes.append(os.path.join(work, "null.node"))
     valid_sets = [
         {"alpha": 0.97}, {"alpha": 0.98}, {"iterations": 1}, {"iterations": 2}, {"update": "iss"}, {"update": "ip"},
-        {"model": "t:50"}, {"model": "laplace"}, {"model": "ggd:0.5"}, {"algorithm": "ilrma"}, {"algorithm": "iva"},
+        {"density": "t:50"}, {"density": "laplace"}, {"density": "ggd:0.5"}, {"structure": "lowrank"},
+        {"structure": "spherical"}, {"algorithm": "iva"}, {"model": "t:50"},
         {"routing": [1, 0]}, {"routing": [0, 1]}, {"gain_db": -6}, {"gain_db": 0}, {"mute": True}, {"mute": False},
         {"bypass": True}, {"bypass": False},
     ]
     invalid_sets = [
-        {"alpha": 1.5}, {"alpha": -1}, {"iterations": 0}, {"iterations": 1 << 40}, {"model": "t:5\u0000"},
-        {"model": "t:0x1p3"}, {"model": "t:inf"}, {"model": ""}, {"routing": [0, 7]}, {"routing": []},
-        {"gain_db": 1e308}, {"algorithm": "nmf"}, {"nope": 1}, {"alpha": "0.9"},
+        {"alpha": 1.5}, {"alpha": -1}, {"iterations": 0}, {"iterations": 1 << 40}, {"density": "t:5\u0000"},
+        {"density": "t:0x1p3"}, {"density": "t:inf"}, {"density": ""}, {"routing": [0, 7]}, {"routing": []},
+        {"gain_db": 1e308}, {"structure": "nmf"}, {"algorithm": "lowrank"}, {"algorithm": "iva", "structure": "spherical"},
+        {"nope": 1}, {"alpha": "0.9"},
     ]
     raw_lines = [
         b"\xff\xfe garbage\n", b"{\"id\":1,\"method\":\n", b"[]\n", b"{}\n", b"null\n",

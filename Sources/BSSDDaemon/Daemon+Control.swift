@@ -17,8 +17,8 @@ extension Daemon {
     static func liveParameters(_ engine: SeparatorConfiguration, _ output: OutputSettings) -> LiveParameters {
         LiveParameters(
             alpha: engine.forgetting, iterations: engine.iterations,
-            algorithm: engine.algorithm, update: engine.updateRule,
-            model: engine.model.description, routing: output.routes, gainDB: output.gainDecibels,
+            structure: engine.structure, update: engine.updateRule,
+            density: engine.density.description, routing: output.routes, gainDB: output.gainDecibels,
             mute: output.muted, bypass: output.bypass)
     }
 
@@ -65,13 +65,13 @@ extension Daemon {
         switch change {
         case let .alpha(value): engine.forgetting = value
         case let .iterations(value): engine.iterations = value
-        case let .algorithm(value): engine.algorithm = value
+        case let .structure(value): engine.structure = value
         case let .update(value): engine.updateRule = value
-        case let .model(text):
-            guard let model = SourceModelKind(parsing: text) else {
-                throw ControlError(.outOfRange, "invalid model = \(text): allowed is \(EngineParameter.model.allowed)")
+        case let .density(text):
+            guard let density = SourceDensityKind(parsing: text) else {
+                throw ControlError(.outOfRange, "invalid density = \(text): allowed is \(EngineParameter.density.allowed)")
             }
-            engine.model = model
+            engine.density = density
         case let .routing(routes):
             guard routes.count == output.routes.count else {
                 throw ControlError(.outOfRange, "invalid routing: \(routes.count) routes for \(output.routes.count) playback channels; give one per channel (the channel count changes only by reopening the device)")

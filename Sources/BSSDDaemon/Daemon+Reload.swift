@@ -9,7 +9,7 @@ import Synchronization
 /// changes in place, the rest by reopening the devices.
 ///
 /// - Engine parameters that `OnlineSeparator` can take live (α, iterations, update rule, source
-///   model, algorithm, …) go through the engine channel: no gap, the demixing state is kept.
+///   density, structure, …) go through the engine channel: no gap, the demixing state is kept.
 /// - Output settings are published to `LiveOutput` (cross-faded over a hop).
 /// - Audio settings (devices, rate, period, …) or the playback channel count: the pipeline is
 ///   stopped and rebuilt around the same engine, a gap of a few hundred milliseconds.
@@ -26,7 +26,9 @@ extension Daemon {
         supervision?.ready(statusLine())
         reloadResults.withLock { $0.complete(with: result) }
         switch result {
-        case let .success(summary): log.notice("Configuration reloaded: \(summary)")
+        case let .success(summary):
+            log.notice("Configuration reloaded: \(summary)")
+            for warning in configuration.warnings { log.warning(warning) }
         case let .failure(error): log.error("Reload refused, still running the previous configuration: \(error)")
         }
     }
@@ -110,6 +112,7 @@ extension Daemon {
         rest.playbackChannels = new.playbackChannels
         rest.control = new.control
         rest.log = new.log
+        rest.warnings = new.warnings
         return rest != new
     }
 

@@ -39,7 +39,8 @@ extension Daemon {
             budgetMilliseconds: Double(hop) * 1000 / rate,
             levelsDBFS: snapshot?.sourceLevels ?? Array(repeating: -.infinity, count: configuration.engine.sources),
             deviceReopens: sum.deviceReopens,
-            parameters: liveParameters())
+            parameters: liveParameters(),
+            sourceModels: (0..<configuration.engine.sources).map { configuration.engine.sourceModel($0).description })
     }
 
     /// The blocks of the last 10–20 s of the running pipeline (all of its blocks while it is younger

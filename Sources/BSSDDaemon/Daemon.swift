@@ -129,6 +129,7 @@ public final class Daemon: @unchecked Sendable {
         defer { server.stop() }
         do { try start(first) } catch { throw .pipeline(error) }
         logStarted(first)
+        for warning in configuration.warnings { log.warning(warning) }
         setState(.running)
         supervision = notifier.map { notifier in
             SystemdSupervision(notifier: notifier, log: log) { [self] in counters().sum.processedFrames }
@@ -258,7 +259,7 @@ public final class Daemon: @unchecked Sendable {
             "Separating: capture '\(configuration.captureDevice)' \(c.channels) ch \(c.format) \(c.sampleRate) Hz, "
                 + "period \(c.periodFrames) × \(c.periods); playback '\(configuration.playbackDevice)' \(p.channels) ch "
                 + "\(p.format), period \(p.periodFrames) × \(p.periods), prefill \(p.prefillFrames); engine "
-                + "\(e.algorithm.rawValue)-\(e.updateRule.rawValue) \(e.model) frame \(e.frameLength) hop \(e.hop).")
+                + "\(e.modelSummary) \(e.updateRule.rawValue) frame \(e.frameLength) hop \(e.hop).")
     }
 
     private func logLatency(_ pipeline: SeparationPipeline) {

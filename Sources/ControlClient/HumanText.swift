@@ -38,6 +38,7 @@ public enum HumanText {
             ("block time", blockTime(status)),
             ("levels", levels.isEmpty ? "-" : levels),
             ("reopens", "\(status.deviceReopens)"),
+            ("models", status.sourceModels.enumerated().map { "\($0.offset): \($0.element)" }.joined(separator: ", ")),
         ] + rows(status.parameters))
     }
 

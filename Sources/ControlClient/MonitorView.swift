@@ -21,7 +21,8 @@ public enum MonitorView {
             "",
         ]
         for (index, level) in status.levelsDBFS.enumerated() {
-            lines.append("source \(index)  \(bar(level, width: barWidth))  \(HumanText.decibels(level))")
+            let model = status.sourceModels.indices.contains(index) ? "  \(status.sourceModels[index])" : ""
+            lines.append("source \(index)  \(bar(level, width: barWidth))  \(HumanText.decibels(level))\(model)")
         }
         let load = status.budgetMilliseconds > 0 ? status.blockMillisecondsP99 / status.budgetMilliseconds : 0
         lines += [
@@ -29,8 +30,8 @@ public enum MonitorView {
             "block time  \(HumanText.blockTime(status)) (\(Int((load * 100).rounded())) % at p99)",
             "xruns       capture \(status.captureXruns), playback \(status.playbackXruns)",
             "late blocks \(status.lateBlocks)   overrun frames \(status.overrunFrames)   device reopens \(status.deviceReopens)",
-            "parameters  alpha \(status.parameters.alpha), \(status.parameters.algorithm.rawValue)/\(status.parameters.update.rawValue), "
-                + "model \(status.parameters.model), gain \(status.parameters.gainDB) dB"
+            "parameters  alpha \(status.parameters.alpha), \(status.parameters.structure.rawValue)/\(status.parameters.update.rawValue), "
+                + "density \(status.parameters.density), gain \(status.parameters.gainDB) dB"
                 + (status.parameters.mute ? ", MUTED" : "") + (status.parameters.bypass ? ", BYPASS" : ""),
             "",
             "Ctrl-C to quit",

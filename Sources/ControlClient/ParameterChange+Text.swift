@@ -1,12 +1,20 @@
 import Foundation
 
 import ControlProtocol
+import EngineParameters
 import PlainDecimal
 
 extension ParameterChange {
     /// The change `bssctl set NAME VALUE` asks for. Only the type and spelling are checked here;
     /// the daemon checks ranges against the running engine and explains its refusals.
     public init(name: String, text: String) throws(ControlError) {
+        if let old = RequestBuilder.deprecatedName(name) {
+            guard let new = old.translated(text) else {
+                throw ControlError(.invalidParams, "\(old.rawValue) cannot be '\(text)': allowed is \(old.allowed)")
+            }
+            try self.init(name: old.replacement.name, text: new)
+            return
+        }
         let parameter = try RequestBuilder.parameterName(name)
         func invalid() -> ControlError {
             ControlError(.invalidParams, "\(parameter.rawValue) cannot be '\(text)': allowed is \(parameter.allowed)")
@@ -18,9 +26,9 @@ extension ParameterChange {
         switch parameter {
         case .alpha: guard let value = Double(plainDecimal: text) else { throw invalid() }; self = .alpha(value)
         case .iterations: guard let value = Int(text) else { throw invalid() }; self = .iterations(value)
-        case .algorithm: self = .algorithm(try choice(LiveParameters.Algorithm.self))
+        case .structure: self = .structure(try choice(SourceStructure.self))
         case .update: self = .update(try choice(LiveParameters.UpdateRule.self))
-        case .model: self = .model(text)
+        case .density: self = .density(text)
         case .routing: guard let routes = Self.routes(text) else { throw invalid() }; self = .routing(routes)
         case .gainDB: guard let value = Double(plainDecimal: text) else { throw invalid() }; self = .gainDB(value)
         case .mute: guard let value = Self.flag(text) else { throw invalid() }; self = .mute(value)

@@ -1,5 +1,6 @@
 import Foundation
 import ControlProtocol
+public import EngineParameters
 
 /// The requests `bssctl`'s subcommands send, built from their command-line words. Kept out of the
 /// command types so that the mapping is unit-tested without running a command.
@@ -15,6 +16,11 @@ public enum RequestBuilder {
             throw ControlError(.invalidParams, "unknown parameter '\(text)'; parameters: \(ParameterName.list)")
         }
         return name
+    }
+
+    /// The deprecated parameter `text` names (`algorithm`), written as `parameterName` takes it.
+    public static func deprecatedName(_ text: String) -> EngineParameter.Deprecated? {
+        EngineParameter.Deprecated(rawValue: text.lowercased().replacingOccurrences(of: "-", with: "_"))
     }
 
     public static func set(name: String, value: String) throws(ControlError) -> ControlMethod {

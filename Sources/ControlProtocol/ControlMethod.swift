@@ -1,3 +1,5 @@
+import EngineParameters
+
 /// What a request asks for, with its typed params.
 public enum ControlMethod: Sendable, Equatable {
     case ping
@@ -42,7 +44,8 @@ public enum ControlMethod: Sendable, Equatable {
     }
 
     /// The method `name` with `params` (nil when the request has none).
-    static func decode(name: String, params: JSONValue?) throws(ControlError) -> ControlMethod {
+    /// `warnings` gets a line for each deprecated parameter name the request used.
+    static func decode(name: String, params: JSONValue?, warnings: inout [String]) throws(ControlError) -> ControlMethod {
         let fields = try JSONFields(params ?? .object([]), context: "params", code: .invalidParams)
         let method: ControlMethod
         var accepted: [String] = []
@@ -61,7 +64,16 @@ public enum ControlMethod: Sendable, Equatable {
                 throw ControlError(.invalidParams, "set needs at least one parameter, e.g. {\"alpha\":0.98}; parameters: \(ParameterName.list)")
             }
             var changes: [ParameterChange] = []
-            for key in fields.keys { changes.append(try ParameterChange.decode(try parameterName(key), from: fields)) }
+            for key in fields.keys {
+                guard ParameterName(rawValue: key) == nil, let old = EngineParameter.Deprecated(rawValue: key) else {
+                    changes.append(try ParameterChange.decode(try parameterName(key), from: fields))
+                    continue
+                }
+                guard !fields.keys.contains(old.replacement.name) else { throw ControlError(.invalidParams, old.conflict(in: .control)) }
+                let change = try ParameterChange.decode(deprecated: old, from: fields)
+                changes.append(change)
+                warnings.append(old.warning(try fields.string(key), in: .control))
+            }
             method = .set(changes)
         case "route":
             accepted = ["source", "channels"]

@@ -1,18 +1,23 @@
 /// One reply line: `{"id":…, "ok":true, "result":…}` or
-/// `{"id":…, "ok":false, "error":{"code":…, "message":…}}`.
+/// `{"id":…, "ok":false, "error":{"code":…, "message":…}}`, either with `"warnings":[…]` when the
+/// request used something deprecated.
 public struct ControlReply: Sendable, Equatable {
     public var id: JSONValue
     public var outcome: Result<JSONValue, ControlError>
+    /// The request's warnings (`ControlRequest.warnings`); the member is left out when empty.
+    public var warnings: [String]
 
-    public init(id: JSONValue, outcome: Result<JSONValue, ControlError>) {
+    public init(id: JSONValue, outcome: Result<JSONValue, ControlError>, warnings: [String] = []) {
         self.id = id
         self.outcome = outcome
+        self.warnings = warnings
     }
 
     public var json: JSONValue {
-        switch outcome {
-        case .success(let result): .object(["id": id, "ok": true, "result": result])
-        case .failure(let error): .object(["id": id, "ok": false, "error": error.json])
+        let notes = warnings.isEmpty ? [] : [JSONMember("warnings", .array(warnings.map(JSONValue.string)))]
+        return switch outcome {
+        case .success(let result): .object([JSONMember("id", id), JSONMember("ok", true), JSONMember("result", result)] + notes)
+        case .failure(let error): .object([JSONMember("id", id), JSONMember("ok", false), JSONMember("error", error.json)] + notes)
         }
     }
 
@@ -29,11 +34,18 @@ public struct ControlReply: Sendable, Equatable {
         }
         let fields = try JSONFields(document, context: "reply", code: .invalidReply)
         let id = fields.value("id") ?? .null
+        var warnings: [String] = []
+        for warning in fields.value("warnings") == nil ? [] : try fields.array("warnings") {
+            guard case .string(let text) = warning else { throw fields.failure("warnings", "an array of strings", got: warning) }
+            warnings.append(text)
+        }
         if try fields.bool("ok") {
-            self.init(id: id, outcome: .success(fields.value("result") ?? .null))
+            self.init(id: id, outcome: .success(fields.value("result") ?? .null), warnings: warnings)
         } else {
             let error = try JSONFields(try fields.required("error", "an object"), context: "reply.error", code: .invalidReply)
-            self.init(id: id, outcome: .failure(ControlError(ControlError.Code(rawValue: try error.string("code")), try error.string("message"))))
+            self.init(
+                id: id, outcome: .failure(ControlError(ControlError.Code(rawValue: try error.string("code")), try error.string("message"))),
+                warnings: warnings)
         }
     }
 }

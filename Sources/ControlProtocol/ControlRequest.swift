@@ -3,10 +3,14 @@ public struct ControlRequest: Sendable, Equatable {
     /// Chosen by the client (an integer or a string) and echoed in every reply to this request.
     public var id: JSONValue
     public var method: ControlMethod
+    /// What the daemon accepted but the client should change (a deprecated parameter name), for
+    /// the reply's `warnings`.
+    public var warnings: [String]
 
-    public init(id: JSONValue, method: ControlMethod) {
+    public init(id: JSONValue, method: ControlMethod, warnings: [String] = []) {
         self.id = id
         self.method = method
+        self.warnings = warnings
     }
 
     /// Members a request may have; anything else is a typo worth reporting ("parmas").
@@ -49,7 +53,9 @@ public struct ControlRequest: Sendable, Equatable {
             throw reject(.invalidRequest, "\"method\" must be a string, got \(document["method"].map(\.typeName) ?? "nothing")")
         }
         do {
-            return ControlRequest(id: id, method: try ControlMethod.decode(name: name, params: document["params"]))
+            var warnings: [String] = []
+            let method = try ControlMethod.decode(name: name, params: document["params"], warnings: &warnings)
+            return ControlRequest(id: id, method: method, warnings: warnings)
         } catch {
             throw RejectedRequest(id: id, error: error)
         }

@@ -5,17 +5,17 @@ public import EngineParameters
 /// are those of the config file and `bssd separate`.
 public struct LiveParameters: Sendable, Equatable {
     /// The engine's own types: the daemon copies them across without a mapping.
-    public typealias Algorithm = SeparationAlgorithm
     public typealias UpdateRule = DemixingUpdateRule
 
     /// Forgetting factor per hop, in (0, 1).
     public var alpha: Double
     /// Sweeps over all sources per update, 1–16.
     public var iterations: Int
-    public var algorithm: Algorithm
+    /// Every source's model structure, unless the config gives a source its own (`StatusReport.sourceModels`).
+    public var structure: SourceStructure
     public var update: UpdateRule
-    /// Source model and its shape as written in the config: `t:50`, `laplace`, `ggd:0.5`, `gauss`.
-    public var model: String
+    /// Every source's model density as written in the config, unless a source has its own: `t:50`, `laplace`, `ggd:0.5`, `gauss`.
+    public var density: String
     /// `routing[p]` is the source played on playback channel p, nil for silence.
     public var routing: [Int?]
     public var gainDB: Double
@@ -23,14 +23,14 @@ public struct LiveParameters: Sendable, Equatable {
     public var bypass: Bool
 
     public init(
-        alpha: Double, iterations: Int, algorithm: Algorithm, update: UpdateRule, model: String,
+        alpha: Double, iterations: Int, structure: SourceStructure, update: UpdateRule, density: String,
         routing: [Int?], gainDB: Double, mute: Bool, bypass: Bool
     ) {
         self.alpha = alpha
         self.iterations = iterations
-        self.algorithm = algorithm
+        self.structure = structure
         self.update = update
-        self.model = model
+        self.density = density
         self.routing = routing
         self.gainDB = gainDB
         self.mute = mute
@@ -42,9 +42,9 @@ public struct LiveParameters: Sendable, Equatable {
         switch name {
         case .alpha: .number(alpha)
         case .iterations: .integer(iterations)
-        case .algorithm: .string(algorithm.rawValue)
+        case .structure: .string(structure.rawValue)
         case .update: .string(update.rawValue)
-        case .model: .string(model)
+        case .density: .string(density)
         case .routing: .array(routing.map(JSONValue.optional))
         case .gainDB: .number(gainDB)
         case .mute: .bool(mute)
@@ -68,8 +68,8 @@ public struct LiveParameters: Sendable, Equatable {
         }
         self.init(
             alpha: try fields.double("alpha"), iterations: try fields.int("iterations"),
-            algorithm: try choice("algorithm", Algorithm.self), update: try choice("update", UpdateRule.self),
-            model: try fields.string("model"), routing: try fields.optionalInts("routing"),
+            structure: try choice("structure", SourceStructure.self), update: try choice("update", UpdateRule.self),
+            density: try fields.string("density"), routing: try fields.optionalInts("routing"),
             gainDB: try fields.double("gain_db"), mute: try fields.bool("mute"), bypass: try fields.bool("bypass"))
     }
 }

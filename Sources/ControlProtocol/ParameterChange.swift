@@ -1,15 +1,17 @@
+public import EngineParameters
+
 /// One change to a live parameter, typed. The protocol layer guarantees the type (an integer for
-/// `iterations`, one of the spellings for `algorithm`); the handler checks the range against the
+/// `iterations`, one of the spellings for `structure`); the handler checks the range against the
 /// running engine (a route to a source that exists, a gain within limits) and names the
 /// parameter, the value and what is allowed when it refuses.
 public enum ParameterChange: Sendable, Equatable {
     case alpha(Double)
     case iterations(Int)
-    case algorithm(LiveParameters.Algorithm)
+    case structure(SourceStructure)
     case update(LiveParameters.UpdateRule)
-    /// The source model's spelling (`t:50`, `ggd:0.5`, …), parsed by the handler, which owns the
-    /// model grammar.
-    case model(String)
+    /// The source density's spelling (`t:50`, `ggd:0.5`, …), parsed by the handler, which owns the
+    /// density grammar.
+    case density(String)
     /// A whole routing table: one entry per playback channel.
     case routing([Int?])
     /// Plays `source` (nil: silence) on each of `channels`, leaving the other channels as they are.
@@ -23,9 +25,9 @@ public enum ParameterChange: Sendable, Equatable {
         switch self {
         case .alpha: .alpha
         case .iterations: .iterations
-        case .algorithm: .algorithm
+        case .structure: .structure
         case .update: .update
-        case .model: .model
+        case .density: .density
         case .routing, .route: .routing
         case .gainDB: .gainDB
         case .mute: .mute
@@ -46,13 +48,27 @@ public enum ParameterChange: Sendable, Equatable {
         switch name {
         case .alpha: return .alpha(try fields.double(key))
         case .iterations: return .iterations(try fields.int(key))
-        case .algorithm: return .algorithm(try choice(LiveParameters.Algorithm.self))
+        case .structure: return .structure(try choice(SourceStructure.self))
         case .update: return .update(try choice(LiveParameters.UpdateRule.self))
-        case .model: return .model(try fields.string(key))
+        case .density: return .density(try fields.string(key))
         case .routing: return .routing(try fields.optionalInts(key))
         case .gainDB: return .gainDB(try fields.double(key))
         case .mute: return .mute(try fields.bool(key))
         case .bypass: return .bypass(try fields.bool(key))
+        }
+    }
+
+    /// Reads member `old` of a `set` request's params, a name an earlier release used, as the
+    /// change to its replacement (`EngineParameter.Deprecated`).
+    static func decode(deprecated old: EngineParameter.Deprecated, from fields: JSONFields) throws(ControlError) -> ParameterChange {
+        let text = try fields.string(old.rawValue)
+        switch old {
+        case .algorithm:
+            guard let structure = EngineParameter.Deprecated.structure(algorithm: text) else {
+                throw ControlError(.invalidParams, "\(old.rawValue) '\(text)' is not one of \(old.allowed)")
+            }
+            return .structure(structure)
+        case .model: return .density(text)
         }
     }
 
@@ -61,9 +77,9 @@ public enum ParameterChange: Sendable, Equatable {
         switch self {
         case .alpha(let value), .gainDB(let value): .number(value)
         case .iterations(let value): .integer(value)
-        case .algorithm(let value): .string(value.rawValue)
+        case .structure(let value): .string(value.rawValue)
         case .update(let value): .string(value.rawValue)
-        case .model(let value): .string(value)
+        case .density(let value): .string(value)
         case .routing(let routes): .array(routes.map(JSONValue.optional))
         case .route(let source, let channels): .object(["source": .optional(source), "channels": .array(channels.map(JSONValue.integer))])
         case .mute(let value), .bypass(let value): .bool(value)

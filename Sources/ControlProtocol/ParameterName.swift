@@ -4,7 +4,7 @@ public import EngineParameters
 /// `bssctl set --help` and error messages all list the same thing. The engine's parameters take
 /// their text from `EngineParameter`, as the config file and `bssd` options do.
 public enum ParameterName: String, Sendable, CaseIterable {
-    case alpha, iterations, algorithm, update, model, routing
+    case alpha, iterations, structure, update, density, routing
     case gainDB = "gain_db"
     case mute, bypass
 
@@ -13,9 +13,9 @@ public enum ParameterName: String, Sendable, CaseIterable {
         switch self {
         case .alpha: .alpha
         case .iterations: .iterations
-        case .algorithm: .algorithm
+        case .structure: .structure
         case .update: .update
-        case .model: .model
+        case .density: .density
         case .routing, .gainDB, .mute, .bypass: nil
         }
     }
@@ -24,7 +24,7 @@ public enum ParameterName: String, Sendable, CaseIterable {
     public var allowed: String {
         if let engineParameter { return engineParameter.allowed }
         return switch self {
-        case .alpha, .iterations, .algorithm, .update, .model: preconditionFailure("an engine parameter: its text is the catalogue's")
+        case .alpha, .iterations, .structure, .update, .density: preconditionFailure("an engine parameter: its text is the catalogue's")
         case .routing: "a source index or off (silence) per playback channel"
         case .gainDB: "output gain in dB, -96 to 24"
         case .mute: "true or false"

@@ -38,6 +38,9 @@ public struct StatusReport: Sendable, Equatable {
     public var levelsDBFS: [Double]
     public var deviceReopens: Int
     public var parameters: LiveParameters
+    /// Each source's model as `structure/density` (`lowrank/t:50`): the parameters' structure and
+    /// density, or what the config file gives that source (`[engine.source.N]`).
+    public var sourceModels: [String]
 
     public init(
         state: State, uptimeSeconds: Double, captureDevice: String, playbackDevice: String, sampleRate: Int,
@@ -45,7 +48,8 @@ public struct StatusReport: Sendable, Equatable {
         latencyMilliseconds: Double, framesCaptured: Int, framesProcessed: Int, framesPlayed: Int,
         captureXruns: Int, playbackXruns: Int, lateBlocks: Int, overrunFrames: Int,
         blockMillisecondsP50: Double, blockMillisecondsP99: Double, blockMillisecondsMax: Double,
-        budgetMilliseconds: Double, levelsDBFS: [Double], deviceReopens: Int, parameters: LiveParameters
+        budgetMilliseconds: Double, levelsDBFS: [Double], deviceReopens: Int, parameters: LiveParameters,
+        sourceModels: [String]
     ) {
         self.state = state
         self.uptimeSeconds = uptimeSeconds
@@ -72,6 +76,7 @@ public struct StatusReport: Sendable, Equatable {
         self.levelsDBFS = levelsDBFS
         self.deviceReopens = deviceReopens
         self.parameters = parameters
+        self.sourceModels = sourceModels
     }
 
     public var json: JSONValue {
@@ -101,6 +106,7 @@ public struct StatusReport: Sendable, Equatable {
             "levels_dbfs": .array(levelsDBFS.map(JSONValue.number)),
             "device_reopens": .integer(deviceReopens),
             "parameters": parameters.json,
+            "source_models": .array(sourceModels.map(JSONValue.string)),
         ])
     }
 
@@ -123,6 +129,10 @@ public struct StatusReport: Sendable, Equatable {
             blockMillisecondsP50: try fields.double("block_ms_p50"), blockMillisecondsP99: try fields.double("block_ms_p99"),
             blockMillisecondsMax: try fields.double("block_ms_max"), budgetMilliseconds: try fields.double("budget_ms"),
             levelsDBFS: try fields.doubles("levels_dbfs"), deviceReopens: try fields.int("device_reopens"),
-            parameters: try LiveParameters(json: try fields.required("parameters", "an object")))
+            parameters: try LiveParameters(json: try fields.required("parameters", "an object")),
+            sourceModels: try fields.array("source_models").map { value throws(ControlError) in
+                guard case .string(let model) = value else { throw fields.failure("source_models", "an array of strings", got: value) }
+                return model
+            })
     }
 }

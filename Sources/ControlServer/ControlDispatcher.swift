@@ -22,7 +22,7 @@ struct ControlDispatcher {
         } catch {
             outcome = .failure(error)
         }
-        return (ControlReply(id: request.id, outcome: outcome), effect)
+        return (ControlReply(id: request.id, outcome: outcome, warnings: request.warnings), effect)
     }
 
     private func result(of method: ControlMethod, effect: inout Effect) throws(ControlError) -> JSONValue {

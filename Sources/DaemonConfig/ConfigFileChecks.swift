@@ -1,3 +1,5 @@
+import EngineParameters
+
 /// Every problem of a config file's values in one pass, without the follow-on errors of a value
 /// already refused.
 ///
@@ -14,6 +16,11 @@ enum ConfigFileChecks {
     ) -> (DaemonConfiguration, [ConfigFileError.Reason]) {
         var reasons = document.unknownNames
         var refused: Set<String> = []
+        let given = Set(document.entries.map(\.key.dotted))
+        for old in EngineParameter.Deprecated.allCases where given.contains(old.spelling(in: .configFile)) && given.contains(old.replacement.configKey) {
+            reasons.append(.conflict(key: old.spelling(in: .configFile), message: old.conflict(in: .configFile)))
+            refused.insert(old.spelling(in: .configFile))
+        }
         while true {
             let dependents = ConfigFileSchema.checked(against: refused.union(document.misspelt))
             let skipped = refused.union(dependents)

@@ -12,6 +12,9 @@ struct ConfigFileDraft {
     var gainDecibels = 0.0
     var muted = false
     var bypass = false
+    /// What the file says that bssd accepts but the operator should change (a deprecated key),
+    /// without the file's name.
+    var warnings: [String] = []
     /// Where relative paths in the file point from: the file's own directory.
     let directory: String
 
@@ -30,6 +33,7 @@ struct ConfigFileDraft {
         let output = OutputSettings(
             routes: routes ?? identity.routes, gainDecibels: gainDecibels, muted: muted, bypass: bypass)
         configuration.output = output == identity ? nil : output
+        configuration.warnings = warnings
         return configuration
     }
 }

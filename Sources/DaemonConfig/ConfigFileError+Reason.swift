@@ -19,13 +19,16 @@ extension ConfigFileError {
         case unreadableReference(key: String, value: String, file: String, reason: String)
         /// ALSA's own checks of a device request, which speak in sentences rather than keys.
         case rejected(String)
+        /// Two keys that say the same thing (a deprecated name and its replacement); `message`
+        /// names both.
+        case conflict(key: String, message: String)
 
         /// The dotted key or section the problem is about, to sort by; nil for the whole file.
         var key: String? {
             switch self {
             case .unreadable, .syntax, .rejected: nil
             case let .unknownSection(name, _), let .unknownKey(name, _): name
-            case let .wrongType(key, _, _), let .invalid(key, _, _), let .unreadableReference(key, _, _, _): key
+            case let .wrongType(key, _, _), let .invalid(key, _, _), let .unreadableReference(key, _, _, _), let .conflict(key, _): key
             }
         }
 
@@ -48,6 +51,8 @@ extension ConfigFileError {
                 "\(path): \(key) = \(value): cannot read \(file): \(reason)"
             case let .rejected(problem):
                 "\(path): invalid settings: \(problem)"
+            case let .conflict(_, message):
+                "\(path): \(message)"
             }
         }
 

@@ -1,6 +1,7 @@
 import EngineParameters
 import RealtimeEngine
 import RegularFiles
+import TOMLKit
 
 /// One key a config file may hold: the section it lives in and how its value lands in the
 /// draft. Limits that the engine or the daemon already enforce (`check()`) are not repeated
@@ -27,7 +28,7 @@ struct ConfigFileKey: Sendable {
 enum ConfigFileSchema {
     static let sections = ["audio", "engine", "output", "control", "log", "realtime"]
 
-    static let keys: [ConfigFileKey] = audio + engine + output + control + log + realtime
+    static let keys: [ConfigFileKey] = audio + engine + deprecated + output + control + log + realtime
 
     static func key(section: String, name: String) -> ConfigFileKey? {
         keys.first { $0.section == section && $0.name == name }
@@ -35,13 +36,14 @@ enum ConfigFileSchema {
 
     /// The key a problem of `check()` names; `sources` is not a key of its own (K = M).
     static func key(named name: String) -> ConfigFileKey? {
-        keys.first { $0.name == (name == "sources" ? "channels" : name) }
+        // A source's own model (`source.1.density`) is a key of the `engine.source` table.
+        keys.first { $0.name == (name == "sources" ? "channels" : String(name.prefix { $0 != "." })) }
     }
 
     /// The keys `check()` judges against another key's value, by that key: hop must divide the
     /// frame, block fit the history, reference_mic and routing the channel counts.
     private static let dependents: [String: Set<String>] = [
-        "audio.channels": ["engine.reference_mic", "output.routing"],
+        "audio.channels": ["engine.reference_mic", "engine.source", "output.routing"],
         "audio.playback_channels": ["output.routing"],
         "engine.frame": ["engine.hop"],
         "engine.history": ["engine.block"],
@@ -76,11 +78,27 @@ enum ConfigFileSchema {
     ]
 
     private static let engine: [ConfigFileKey] = [
-        choice("engine", "algorithm", \.daemon.engine.algorithm),
+        choice("engine", "structure", \.daemon.engine.structure),
         choice("engine", "update", \.daemon.engine.updateRule),
-        ConfigFileKey("engine", "model") { value, draft throws(ConfigFileError.Reason) in
-            guard let model = SourceModelKind(parsing: try value.string()) else { throw value.invalid(EngineParameter.model.allowed) }
-            draft.daemon.engine.model = model
+        ConfigFileKey("engine", "density") { value, draft throws(ConfigFileError.Reason) in
+            draft.daemon.engine.density = try density(value)
+        },
+        ConfigFileKey("engine", "source") { value, draft throws(ConfigFileError.Reason) in
+            for table in try value.members() {
+                let index = table.name
+                guard let source = Int(index), String(source) == index, (0..<SourceModelOverrides.capacity).contains(source) else {
+                    throw table.invalid("[engine.source.N] tables with N a source index from 0, as in [engine.source.1]")
+                }
+                for member in try table.members() {
+                    switch EngineParameter.perSource.first(where: { $0.rawValue == member.name }) {
+                    case .structure: draft.daemon.engine.overrides[source].structure = try member.choice()
+                    case .density: draft.daemon.engine.overrides[source].density = try density(member)
+                    default:
+                        let suggestion = KeySuggestion.closest(to: member.name, among: EngineParameter.perSource.map(\.rawValue))
+                        throw .unknownKey(member.key, suggestion: suggestion.map { "\(table.key).\($0)" })
+                    }
+                }
+            }
         },
         integer("engine", "frame", \.daemon.engine.frameLength),
         integer("engine", "hop", \.hop),
@@ -92,6 +110,26 @@ enum ConfigFileSchema {
         integer("engine", "reference_mic", \.daemon.engine.referenceMic),
         number("engine", "loading", \.daemon.engine.loading),
     ]
+
+    /// The names an earlier release used (`EngineParameter.Deprecated`): each is read as its
+    /// replacement's key reads it, and leaves a warning in the draft. Both names at once are
+    /// refused before any key is applied (`ConfigFileChecks`).
+    private static let deprecated: [ConfigFileKey] = EngineParameter.Deprecated.allCases.map { old in
+        ConfigFileKey("engine", old.rawValue) { value, draft throws(ConfigFileError.Reason) in
+            let text = try value.string()
+            guard let new = old.translated(text), let replacement = key(section: "engine", name: old.replacement.rawValue) else {
+                throw value.invalid(old.allowed)
+            }
+            try replacement.apply(ConfigFileValue(key: value.key, node: new), &draft)
+            draft.warnings.append(old.warning(text, in: .configFile))
+        }
+    }
+
+    /// A density's spelling, refused with the catalogue's words.
+    private static func density(_ value: ConfigFileValue) throws(ConfigFileError.Reason) -> SourceDensityKind {
+        guard let density = SourceDensityKind(parsing: try value.string()) else { throw value.invalid(EngineParameter.density.allowed) }
+        return density
+    }
 
     private static let output: [ConfigFileKey] = [
         ConfigFileKey("output", "routing") { value, draft throws(ConfigFileError.Reason) in

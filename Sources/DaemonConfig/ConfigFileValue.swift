@@ -44,6 +44,15 @@ struct ConfigFileValue {
         return value
     }
 
+    /// The last part of the dotted key: the name a table gave this value.
+    var name: String { String(key.split(separator: ".").last ?? "") }
+
+    /// The members of a table, each keyed `key.name`.
+    func members() throws(ConfigFileError.Reason) -> [ConfigFileValue] {
+        guard let table = node.table else { throw wrongType("a table") }
+        return table.map { ConfigFileValue(key: "\(key).\($0.0)", node: $0.1) }
+    }
+
     /// The elements of an array, each keyed `key[i]`.
     func elements() throws(ConfigFileError.Reason) -> [ConfigFileValue] {
         guard let array = node.array else { throw wrongType("an array") }

@@ -1,3 +1,5 @@
+import RealtimeEngine
+
 extension DaemonConfiguration {
     /// The effective configuration on one line, for `bssd run --check` and logs: enough to tell
     /// at a glance which devices, engine and policies a file (plus options) amounts to.
@@ -8,7 +10,7 @@ extension DaemonConfiguration {
             "capture '\(captureDevice)' \(captureChannels) ch → playback '\(playbackDevice)' \(resolvedPlaybackChannels) ch"
                 + ", \(sampleRate) Hz, period \(periodFrames) × \(periods), prefill \(playbackPrefillPeriods), \(pacing.rawValue)"
                 + (alsaDefinitions == nil ? "" : ", own ALSA definitions"),
-            "engine \(engine.algorithm.rawValue)-\(engine.updateRule.rawValue) \(engine.model) frame \(engine.frameLength)"
+            "engine \(engine.modelSummary) \(engine.updateRule.rawValue) frame \(engine.frameLength)"
                 + " hop \(engine.hop) α \(engine.forgetting) iterations \(engine.iterations) history \(engine.history)"
                 + " block \(engine.block) bases \(engine.nmfBases) reference mic \(engine.referenceMic) loading \(engine.loading)",
             "output [\(routes)] \(output.gainDecibels) dB" + (output.muted ? " muted" : "") + (output.bypass ? " bypassed" : "")
@@ -21,5 +23,15 @@ extension DaemonConfiguration {
         ]
         if let duration { parts.append("stop after \(duration) s") }
         return parts.joined(separator: "; ")
+    }
+}
+
+extension SeparatorConfiguration {
+    /// "spherical/t:50", or with sources of their own "spherical/t:50 (source 1 lowrank/gauss)":
+    /// the source models as the start-up line and `--check` show them.
+    package var modelSummary: String {
+        let all = SourceModelSpec(structure: structure, density: density).description
+        let own = overrides.sources.filter { $0 < sources }.map { "source \($0) \(sourceModel($0))" }
+        return own.isEmpty ? all : "\(all) (\(own.joined(separator: ", ")))"
     }
 }

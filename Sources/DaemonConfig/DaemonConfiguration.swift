@@ -67,6 +67,10 @@ public struct DaemonConfiguration: Sendable, Equatable {
     /// The control socket: where, and who may connect.
     public var control: ControlSettings
     public var log: LogSettings
+    /// What the config file says that bssd accepts but the operator should change (a deprecated
+    /// key), one line each naming the file and the key: logged at start-up and at each reload,
+    /// printed by `--check`. Not a setting: a reload that only changes these reopens nothing.
+    public var warnings: [String] = []
 
     public init(
         captureDevice: String,

@@ -30,7 +30,9 @@ public enum DaemonConfigurationFile {
         }
         let (configuration, reasons) = ConfigFileChecks.read(document, directory: directory(of: path))
         guard reasons.isEmpty else { throw ConfigFileError(path: path, reasons: reasons) }
-        return configuration
+        var loaded = configuration
+        loaded.warnings = configuration.warnings.map { "\(path): \($0)" }
+        return loaded
     }
 
     private static func directory(of path: String) -> String {

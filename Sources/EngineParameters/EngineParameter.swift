@@ -5,7 +5,7 @@
 /// their texts from here, so they cannot drift apart. The channel count is not listed: it is the
 /// audio device's, set in `[audio]`.
 public enum EngineParameter: String, Sendable, CaseIterable {
-    case algorithm, update, model, frame, hop, alpha, iterations, history, block, bases
+    case structure, update, density, frame, hop, alpha, iterations, history, block, bases
     case referenceMic = "reference_mic"
     case loading
 
@@ -15,8 +15,8 @@ public enum EngineParameter: String, Sendable, CaseIterable {
         case number
         /// One of a fixed list of spellings.
         case choice([String])
-        /// A source model spelling: a name, or a name and a plain-decimal shape (`t:50`).
-        case model
+        /// A source density spelling: a name, or a name and a plain-decimal shape (`t:50`).
+        case density
     }
 
     /// When a new value takes effect.
@@ -38,9 +38,9 @@ public enum EngineParameter: String, Sendable, CaseIterable {
 
     public var valueType: ValueType {
         switch self {
-        case .algorithm: .choice(SeparationAlgorithm.allCases.map(\.rawValue))
+        case .structure: .choice(SourceStructure.allCases.map(\.rawValue))
         case .update: .choice(DemixingUpdateRule.allCases.map(\.rawValue))
-        case .model: .model
+        case .density: .density
         case .alpha, .loading: .number
         case .frame, .hop, .iterations, .history, .block, .bases, .referenceMic: .integer
         }
@@ -50,23 +50,23 @@ public enum EngineParameter: String, Sendable, CaseIterable {
     public var change: Change {
         switch self {
         case .frame, .hop, .history, .bases: .restart
-        case .algorithm, .update, .model, .alpha, .iterations, .block, .referenceMic, .loading: .live
+        case .structure, .update, .density, .alpha, .iterations, .block, .referenceMic, .loading: .live
         }
     }
 
     /// What the parameter does, in a phrase, for option help.
     public var summary: String {
         switch self {
-        case .algorithm: "Separation algorithm (ilrma adds a low-rank NMF spectrogram model to each source)"
+        case .structure: "Source model structure: spherical (IVA: one variance per frame over all bins) or lowrank (ILRMA: an NMF model of each source's power spectrogram)"
         case .update: "Demixing update rule"
-        case .model: "Source density"
+        case .density: "Source model density: how heavy-tailed each source is around its variance (laplace is ggd:1, gauss is ggd:2)"
         case .frame: "STFT frame length in samples; longer separates reverberant rooms better but adds latency"
         case .hop: "STFT hop in samples"
         case .alpha: "Forgetting factor per hop; the memory is about hop/(1−α) samples"
         case .iterations: "Sweeps over all sources per update"
         case .history: "Frames of history re-weighted at every update (1 = textbook online recursion)"
         case .block: "Frames between updates (block-online)"
-        case .bases: "NMF bases per source (ilrma)"
+        case .bases: "NMF bases per source (lowrank structure)"
         case .referenceMic: "Microphone whose image of each source the outputs reproduce"
         case .loading: "Diagonal loading of the weighted covariances, relative to their mean diagonal"
         }
@@ -78,9 +78,9 @@ public enum EngineParameter: String, Sendable, CaseIterable {
     public var allowed: String {
         let bounds = EngineBounds.self
         return switch self {
-        case .algorithm: SeparationAlgorithm.allCases.map(\.rawValue).joined(separator: " or ")
+        case .structure: SourceStructure.allCases.map(\.rawValue).joined(separator: " or ")
         case .update: "ip (iterative projection) or iss (iterative source steering)"
-        case .model:
+        case .density:
             "laplace, ggd:BETA (0 < BETA ≤ \(plain(bounds.maximumGGDShape))), "
                 + "t:NU (0 < NU ≤ \(plain(bounds.maximumStudentDegrees))), gauss"
         case .frame: "one of \(bounds.frameLengths.map(String.init).joined(separator: ", "))"

@@ -1,11 +1,14 @@
-/// The structure half of a source model, by name: where a source's variance comes from (spherical
-/// = IVA's one activity per frame, low-rank = ILRMA's NMF spectrogram; later sparse, harmonic,
-/// learned). The engine's `SourceStructureRegistry` maps each name to its implementation.
+/// The structure half of a source model (Kitamura et al.: independence between sources and a
+/// model of each source), by name: where a source's variance comes from. Spherical is IVA's (one
+/// variance per frame, shared by all bins), low-rank is ILRMA's (an NMF model of the source's power
+/// spectrogram, which suits music with repeated notes); later sparse, harmonic, learned. The
+/// engine's `SourceStructureRegistry` maps each name to its implementation; the front ends offer
+/// the built-in ones (`allCases`, spelt `rawValue`), one type for the engine and the protocol.
 ///
 /// A name rather than an enum, so that a structure is added by registering it — a test target can
 /// add one without touching the engine — while the configuration that names it stays a plain
 /// bitwise-copyable value the processing thread can compare without allocating.
-public struct SourceStructure: Sendable, BitwiseCopyable, Hashable, CustomStringConvertible {
+public struct SourceStructure: Sendable, BitwiseCopyable, Hashable, CaseIterable, RawRepresentable, CustomStringConvertible {
     public let name: StaticString
 
     /// `name` is a string literal of ASCII letters (not a single-scalar literal, which has no
@@ -21,15 +24,17 @@ public struct SourceStructure: Sendable, BitwiseCopyable, Hashable, CustomString
     public static let lowRank = SourceStructure("lowrank")
 
     /// The structures every front end offers, in the order their help lists them.
-    public static let builtIn: [SourceStructure] = [.spherical, .lowRank]
+    public static let allCases: [SourceStructure] = [.spherical, .lowRank]
 
-    /// The built-in structure spelt `text`, if any.
-    public init?(spelling text: String) {
-        guard let match = Self.builtIn.first(where: { $0.description == text }) else { return nil }
+    /// The built-in structure spelt `rawValue`, if any.
+    public init?(rawValue: String) {
+        guard let match = Self.allCases.first(where: { $0.rawValue == rawValue }) else { return nil }
         self = match
     }
 
-    public var description: String { name.description }
+    public var rawValue: String { name.description }
+
+    public var description: String { rawValue }
 
     /// Byte comparison of the names, with no `String` made and no closure, so that the processing
     /// thread may compare (a name is a string literal: its bytes are in the binary).

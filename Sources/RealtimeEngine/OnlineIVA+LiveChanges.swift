@@ -1,15 +1,16 @@
 /// Live parameter changes of the IVA family (which fields are live: `OnlineSeparator.restartKeys`).
 ///
 /// Every live field either is read afresh at each update (iterations, block, update rule,
-/// loading), or is derived into buffers that `apply` rewrites in place (forgetting, source
-/// density, algorithm). The demixing matrices, covariance statistics and history are never
+/// loading), or is derived into buffers that `apply` rewrites in place (forgetting, each source's
+/// density and structure). The demixing matrices, covariance statistics and history are never
 /// touched, so the output continues without a glitch and without reconverging from identity.
 extension OnlineIVA {
     /// Switches to the live fields of `new` (same shape, valid), between two `learn` calls: no
     /// allocation, no lock. Returns whether the filters moved.
     ///
-    /// - Switching IVA → ILRMA restarts the NMF from its start-up state, with IVA's weights
-    ///   during the warm-up while its bases learn, on the envelope IVA kept current; ILRMA → IVA
+    /// - A source switched to another structure restarts it (e.g. spherical → low-rank: the NMF
+    ///   from its start-up state, with the spherical variance during the warm-up while its bases
+    ///   learn, on the envelope the spherical structure kept current); low-rank → spherical
     ///   continues on that same envelope. Either way W and the statistics carry over.
     /// - A new reference microphone re-derives the projection-back scales from the current W at
     ///   once, so the very next output follows it.

@@ -8,8 +8,9 @@
 extension OnlineSeparator {
     /// Keys (as `SeparatorConfiguration.validate()` names them) whose change from `old` to `new`
     /// needs a new engine: "channels", "sources", "frame", "hop", "history" and "bases" size its
-    /// buffers. Every other field is live: "alpha", "iterations", "block", "update", "model",
-    /// "algorithm", "reference_mic", "loading". Allocates: call it off the processing thread.
+    /// buffers. Every other field is live: "alpha", "iterations", "block", "update", "structure",
+    /// "density" (and each source's), "reference_mic", "loading". Allocates: call it off the
+    /// processing thread.
     public static func restartKeys(from old: SeparatorConfiguration, to new: SeparatorConfiguration) -> [String] {
         old.shapeKeys(differingFrom: new)
     }

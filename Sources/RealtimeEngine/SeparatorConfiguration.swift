@@ -3,7 +3,6 @@ import EngineParameters
 /// Everything that shapes one online separator, as a value: the daemon keeps one per engine, the
 /// control plane edits copies, and `validate()` is the single place where limits are enforced.
 public struct SeparatorConfiguration: Sendable, Equatable, BitwiseCopyable {
-    public typealias Algorithm = SeparationAlgorithm
     public typealias UpdateRule = DemixingUpdateRule
 
     /// Microphones (M).
@@ -12,9 +11,12 @@ public struct SeparatorConfiguration: Sendable, Equatable, BitwiseCopyable {
     public var sources: Int
     public var frameLength: Int = 4096
     public var hop: Int = 1024
-    public var algorithm: Algorithm = .iva
+    /// Every source's model (`sourceModel(_:)`), unless `overrides` says otherwise for it.
+    public var structure: SourceStructure = .spherical
     public var updateRule: UpdateRule = .ip
-    public var model: SourceModelKind = .studentT(nu: 50)
+    public var density: SourceDensityKind = .studentT(nu: 50)
+    /// Sources whose structure or density differs from the two above.
+    public var overrides = SourceModelOverrides()
     /// Forgetting factor per hop: the statistics' time constant is hop / (1 − α) samples.
     public var forgetting: Double = 0.97
     /// Sweeps over all sources per update.
@@ -62,7 +64,22 @@ public struct SeparatorConfiguration: Sendable, Equatable, BitwiseCopyable {
         guard EngineBounds.bases.contains(nmfBases) else { throw fail(.bases, nmfBases) }
         guard (0..<channels).contains(referenceMic) else { throw fail(.referenceMic, referenceMic, given: " (0 to \(channels - 1))") }
         guard EngineBounds.loading.contains(loading) else { throw fail(.loading, loading) }
-        guard model.isWithinBounds else { throw fail(.model, model) }
+        guard density.isWithinBounds else { throw fail(.density, density) }
+        for source in 0..<SourceModelOverrides.capacity where !overrides[source].isEmpty {
+            guard source < sources else {
+                throw SeparatorConfigurationError(
+                    key: "source.\(source)", value: "\(sourceModel(source))", allowed: "a source index from 0 to \(sources - 1)")
+            }
+            if let density = overrides[source].density, !density.isWithinBounds {
+                throw SeparatorConfigurationError(key: EngineParameter.density.name(source: source), value: "\(density)", allowed: EngineParameter.density.allowed)
+            }
+        }
+    }
+
+    /// Source `source`'s model: its override where it has one, else the configuration's.
+    public func sourceModel(_ source: Int) -> SourceModelSpec {
+        let override = overrides[source]
+        return SourceModelSpec(structure: override.structure ?? structure, density: override.density ?? density)
     }
 }
 

@@ -1,10 +1,14 @@
-/// The state file format, version 1. All numbers little-endian:
+import EngineParameters
+
+/// The state file format, version 2. All numbers little-endian:
 ///
 ///     magic "BSSDSTAT" | version u32 | total length u64 (including the checksum)
 ///     scalar size u8 (4 Float, 8 Double)
 ///     configuration: channels, sources, frame, hop, history, block, bases, reference mic,
-///       iterations (u32 each); algorithm, update rule, model kind (u8 each); model shape,
-///       forgetting, loading (f64 each)
+///       iterations (u32 each); structure (name, 16 bytes zero-padded); update rule, density kind
+///       (u8 each); density shape, forgetting, loading (f64 each); then for each of the 16
+///       override slots: which halves are set (u8: 1 structure, 2 density), structure name (16
+///       bytes), density kind (u8), density shape (f64)
 ///     integer count u64 | scalar count u64
 ///     integers (i64 each) | scalars (IEEE bit patterns of the scalar size)
 ///     FNV-1a 64 of every byte before it (u64)
@@ -12,13 +16,17 @@
 /// The length comes before everything that can vary, so an interrupted write reads as
 /// "truncated" rather than as a checksum error, and the version before the length, so a later
 /// format may lay out the rest differently. The full configuration is kept, not just the shape,
-/// because loading restores the live parameters too.
+/// because loading restores the live parameters too. Version 1 had no per-source models and one
+/// low-rank state for all sources; its files are refused by version.
 extension SeparatorState {
     static var magic: [UInt8] { Array("BSSDSTAT".utf8) }
-    static var formatVersion: Int { 1 }
+    static var formatVersion: Int { 2 }
     /// Magic, version and total length: what must be read before anything else makes sense.
     private static var prefixSize: Int { 8 + 4 + 8 }
-    private static var headerSize: Int { prefixSize + 1 + 9 * 4 + 3 + 3 * 8 + 2 * 8 }
+    private static var headerSize: Int {
+        prefixSize + 1 + 9 * 4 + ConfigurationCode.nameSize + 2 + 3 * 8
+            + SourceModelOverrides.capacity * (1 + ConfigurationCode.nameSize + 1 + 8) + 2 * 8
+    }
     private static var checksumSize: Int { 8 }
 
     /// The length of `encoded()` for a state of these counts.
@@ -106,15 +114,17 @@ private func fnv1a<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> UInt64 {
 /// Stable one-byte codes for the configuration's enumerations: raw strings or case order could
 /// change without anyone thinking of old state files.
 private enum ConfigurationCode {
-    static func algorithm(_ value: SeparatorConfiguration.Algorithm) -> UInt8 {
-        switch value {
-        case .iva: 0
-        case .ilrma: 1
-        }
+    /// Structures are stored by name (a registered structure joins the format without a code);
+    /// a name no built-in structure has reads as unknown.
+    static let nameSize = 16
+
+    static func structure(_ code: [UInt8]) -> SourceStructure? {
+        SourceStructure.allCases.first { nameBytes($0) == code }
     }
 
-    static func algorithm(_ code: UInt8) -> SeparatorConfiguration.Algorithm? {
-        [0: .iva, 1: .ilrma][code]
+    static func nameBytes(_ structure: SourceStructure) -> [UInt8] {
+        let name = Array(structure.rawValue.utf8.prefix(nameSize))
+        return name + Array(repeating: 0, count: nameSize - name.count)
     }
 
     static func rule(_ value: SeparatorConfiguration.UpdateRule) -> UInt8 {
@@ -128,7 +138,7 @@ private enum ConfigurationCode {
         [0: .ip, 1: .iss][code]
     }
 
-    static func model(_ value: SourceModelKind) -> (code: UInt8, shape: Double) {
+    static func density(_ value: SourceDensityKind) -> (code: UInt8, shape: Double) {
         switch value {
         case .laplace: (0, 0)
         case .generalizedGaussian(let beta): (1, beta)
@@ -137,7 +147,7 @@ private enum ConfigurationCode {
         }
     }
 
-    static func model(code: UInt8, shape: Double) -> SourceModelKind? {
+    static func density(code: UInt8, shape: Double) -> SourceDensityKind? {
         switch code {
         case 0: .laplace
         case 1: .generalizedGaussian(beta: shape)
@@ -171,13 +181,21 @@ private struct StateByteWriter {
         for field in [c.channels, c.sources, c.frameLength, c.hop, c.history, c.block, c.nmfBases, c.referenceMic, c.iterations] {
             integer(UInt32(truncatingIfNeeded: field))
         }
-        let model = ConfigurationCode.model(c.model)
-        integer(ConfigurationCode.algorithm(c.algorithm))
+        let density = ConfigurationCode.density(c.density)
+        bytes.append(contentsOf: ConfigurationCode.nameBytes(c.structure))
         integer(ConfigurationCode.rule(c.updateRule))
-        integer(model.code)
-        integer(model.shape.bitPattern)
+        integer(density.code)
+        integer(density.shape.bitPattern)
         integer(c.forgetting.bitPattern)
         integer(c.loading.bitPattern)
+        for k in 0..<SourceModelOverrides.capacity {
+            let override = c.overrides[k]
+            let density = ConfigurationCode.density(override.density ?? c.density)
+            integer(UInt8((override.structure == nil ? 0 : 1) | (override.density == nil ? 0 : 2)))
+            bytes.append(contentsOf: ConfigurationCode.nameBytes(override.structure ?? c.structure))
+            integer(density.code)
+            integer(density.shape.bitPattern)
+        }
     }
 }
 
@@ -207,11 +225,11 @@ private struct StateByteReader {
     mutating func configuration() throws(SeparatorStateError) -> SeparatorConfiguration {
         var fields: [Int] = []
         for _ in 0..<9 { fields.append(Int(try integer(UInt32.self))) }
-        let algorithmCode = try integer(UInt8.self), ruleCode = try integer(UInt8.self), modelCode = try integer(UInt8.self)
+        let structureName = try name(), ruleCode = try integer(UInt8.self), densityCode = try integer(UInt8.self)
         let shape = Double(bitPattern: try integer(UInt64.self))
-        guard let algorithm = ConfigurationCode.algorithm(algorithmCode), let rule = ConfigurationCode.rule(ruleCode),
-              let model = ConfigurationCode.model(code: modelCode, shape: shape) else {
-            throw .malformed("it names an unknown algorithm, update rule or source model")
+        guard let structure = ConfigurationCode.structure(structureName), let rule = ConfigurationCode.rule(ruleCode),
+              let density = ConfigurationCode.density(code: densityCode, shape: shape) else {
+            throw .malformed("it names an unknown source structure, update rule or source density")
         }
         var c = SeparatorConfiguration(channels: fields[0], sources: fields[1])
         c.frameLength = fields[2]
@@ -221,11 +239,26 @@ private struct StateByteReader {
         c.nmfBases = fields[6]
         c.referenceMic = fields[7]
         c.iterations = fields[8]
-        c.algorithm = algorithm
+        c.structure = structure
         c.updateRule = rule
-        c.model = model
+        c.density = density
         c.forgetting = Double(bitPattern: try integer(UInt64.self))
         c.loading = Double(bitPattern: try integer(UInt64.self))
+        for k in 0..<SourceModelOverrides.capacity {
+            let set = try integer(UInt8.self), structureName = try name(), densityCode = try integer(UInt8.self)
+            let shape = Double(bitPattern: try integer(UInt64.self))
+            guard set & ~3 == 0, let structure = ConfigurationCode.structure(structureName),
+                  let density = ConfigurationCode.density(code: densityCode, shape: shape) else {
+                throw .malformed("source \(k)'s model names an unknown source structure or density")
+            }
+            c.overrides[k] = .init(structure: set & 1 != 0 ? structure : nil, density: set & 2 != 0 ? density : nil)
+        }
         return c
+    }
+
+    mutating func name() throws(SeparatorStateError) -> [UInt8] {
+        var name: [UInt8] = []
+        for _ in 0..<ConfigurationCode.nameSize { name.append(try integer(UInt8.self)) }
+        return name
     }
 }

@@ -15,7 +15,7 @@ enum SourceDensity: Equatable, Sendable {
     /// less than the Gaussian would weigh them (Kitamura et al., t-ILRMA).
     case studentT(nu: Double)
 
-    init(_ kind: SourceModelKind) {
+    init(_ kind: SourceDensityKind) {
         switch kind {
         case .gaussian: self = .gaussian
         case .laplace: self = .generalizedGaussian(beta: 1)

@@ -34,7 +34,7 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         if !json {
-            print("setting    M  algorithm   precision  frame/hop  RTF       blocks/s  allocs/block")
+            print("setting    M  model          precision  frame/hop  RTF       blocks/s  allocs/block")
         }
         for setting in settings {
             for m in channels {
@@ -87,7 +87,7 @@ struct BenchCommand: ParsableCommand {
     ) {
         if json {
             print("""
-                {"setting":"\(setting.rawValue)","channels":\(configuration.channels),"algorithm":"\(variant.rawValue)",\
+                {"setting":"\(setting.rawValue)","channels":\(configuration.channels),"model":"\(variant.rawValue)",\
                 "precision":"\(precision)","frame":\(configuration.frameLength),"hop":\(configuration.hop),\
                 "iterations":\(configuration.iterations),"history":\(configuration.history),\
                 "rtf":\(result.realTimeFactor),"blocks_per_second":\(result.blocksPerSecond),\
@@ -97,7 +97,7 @@ struct BenchCommand: ParsableCommand {
             let columns = [
                 setting.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0),
                 "\(configuration.channels)",
-                variant.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0),
+                variant.rawValue.padding(toLength: 13, withPad: " ", startingAt: 0),
                 precision.padding(toLength: 9, withPad: " ", startingAt: 0),
                 "\(configuration.frameLength)/\(configuration.hop)".padding(toLength: 9, withPad: " ", startingAt: 0),
                 String(format: "%-8.5f  %-8.0f  %.2f", result.realTimeFactor, result.blocksPerSecond, result.allocationsPerBlock),
@@ -127,15 +127,15 @@ enum BenchSetting: String, ExpressibleByArgument, CaseIterable {
 }
 
 enum BenchVariant: String, CaseIterable {
-    case ivaIP = "iva-ip"
-    case ivaISS = "iva-iss"
-    case ilrma = "ilrma-iss"
+    case sphericalIP = "spherical-ip"
+    case sphericalISS = "spherical-iss"
+    case lowRankISS = "lowrank-iss"
 
     func apply(to configuration: inout SeparatorConfiguration) {
         switch self {
-        case .ivaIP: configuration.algorithm = .iva; configuration.updateRule = .ip
-        case .ivaISS: configuration.algorithm = .iva; configuration.updateRule = .iss
-        case .ilrma: configuration.algorithm = .ilrma; configuration.updateRule = .iss
+        case .sphericalIP: configuration.structure = .spherical; configuration.updateRule = .ip
+        case .sphericalISS: configuration.structure = .spherical; configuration.updateRule = .iss
+        case .lowRankISS: configuration.structure = .lowRank; configuration.updateRule = .iss
         }
     }
 }

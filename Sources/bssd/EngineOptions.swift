@@ -1,5 +1,6 @@
 import ArgumentParser
 import EngineParameters
+import Foundation
 import PlainDecimal
 import RealtimeEngine
 
@@ -10,14 +11,25 @@ import RealtimeEngine
 struct EngineOptions: ParsableArguments {
     private static let defaults = SeparatorConfiguration(channels: 2)
 
-    @Option(help: help(.algorithm, default: defaults.algorithm.rawValue))
-    var algorithm: SeparatorConfiguration.Algorithm?
+    @Option(help: help(.structure, default: defaults.structure.rawValue))
+    var structure: SourceStructure?
 
     @Option(name: .customLong("update"), help: help(.update, default: defaults.updateRule.rawValue))
     var updateRule: SeparatorConfiguration.UpdateRule?
 
-    @Option(help: help(.model, default: "\(defaults.model)"))
-    var model: SourceModelKind?
+    @Option(help: help(.density, default: "\(defaults.density)"))
+    var density: SourceDensityKind?
+
+    @Option(
+        name: .customLong(String(EngineParameter.sourceFlag.dropFirst(2))),
+        help: ArgumentHelp("One source's own model, over --structure and --density (repeatable); allowed is \(EngineParameter.sourceAllowed).", valueName: "N=STRUCTURE/DENSITY"))
+    var source: [SourceModelOption] = []
+
+    @Option(help: deprecatedHelp(.algorithm))
+    var algorithm: String?
+
+    @Option(help: deprecatedHelp(.model))
+    var model: String?
 
     @Option(help: help(.frame, default: "\(defaults.frameLength)"))
     var frame: Int?
@@ -46,6 +58,33 @@ struct EngineOptions: ParsableArguments {
     @Option(help: help(.loading, default: "\(defaults.loading)"), transform: decimalOption)
     var loading: Double?
 
+    /// Checks the deprecated options once, when the command line is parsed: a value they cannot
+    /// take, or one given with its replacement, is a usage error; otherwise a warning on stderr.
+    func validate() throws {
+        let given = [
+            (Deprecated.algorithm, algorithm, structure != nil, oldStructure != nil), (.model, model, density != nil, oldDensity != nil),
+        ]
+        for (old, value, replacementGiven, understood) in given {
+            guard let value else { continue }
+            guard !replacementGiven else { throw ValidationError(old.conflict(in: .commandLine)) }
+            guard understood else {
+                throw ValidationError("\(old.spelling(in: .commandLine)) cannot be '\(value)': allowed is \(old.allowed)")
+            }
+            FileHandle.standardError.write(Data("bssd: warning: \(old.warning(value, in: .commandLine))\n".utf8))
+        }
+    }
+
+    typealias Deprecated = EngineParameter.Deprecated
+
+    /// What --algorithm and --model say, in the new terms; nil when not given or not understood.
+    private var oldStructure: SourceStructure? { algorithm.flatMap(Deprecated.structure(algorithm:)) }
+    private var oldDensity: SourceDensityKind? { model.flatMap(SourceDensityKind.init(parsing:)) }
+
+    /// A deprecated option's help: what replaces it.
+    static func deprecatedHelp(_ old: Deprecated) -> ArgumentHelp {
+        ArgumentHelp("Deprecated, removed in the next release: use \(old.replacement.flag); allowed is \(old.allowed).")
+    }
+
     /// An option's help: what it does and what it takes, in the words every front end uses.
     static func help(_ parameter: EngineParameter, default value: String) -> ArgumentHelp {
         ArgumentHelp("\(parameter.summary); allowed is \(parameter.allowed). (default: \(value))")
@@ -61,9 +100,14 @@ struct EngineOptions: ParsableArguments {
     /// Overrides the settings whose option was given. A new --frame without --hop brings the hop
     /// to frame/4, as it would be without a base configuration.
     func apply(to configuration: inout SeparatorConfiguration) {
-        if let algorithm { configuration.algorithm = algorithm }
+        // validate() has refused an old option that does not translate or comes with its new one.
+        if let structure = structure ?? oldStructure { configuration.structure = structure }
         if let updateRule { configuration.updateRule = updateRule }
-        if let model { configuration.model = model }
+        if let density = density ?? oldDensity { configuration.density = density }
+        for option in source {
+            if let structure = option.override.structure { configuration.overrides[option.source].structure = structure }
+            if let density = option.override.density { configuration.overrides[option.source].density = density }
+        }
         if let frame { configuration.frameLength = frame }
         if let hop = hop ?? frame.map({ $0 / 4 }) { configuration.hop = hop }
         if let alpha { configuration.forgetting = alpha }
@@ -76,7 +120,7 @@ struct EngineOptions: ParsableArguments {
     }
 }
 
-extension SeparatorConfiguration.Algorithm: ExpressibleByArgument {}
+extension SourceStructure: ExpressibleByArgument {}
 extension SeparatorConfiguration.UpdateRule: ExpressibleByArgument {}
 
 /// A number option's value, a plain decimal only: ArgumentParser's own `Double` parsing is
@@ -88,8 +132,33 @@ func decimalOption(_ text: String) throws -> Double {
     return value
 }
 
-extension SourceModelKind: ExpressibleByArgument {
+extension SourceDensityKind: ExpressibleByArgument {
     public init?(argument: String) {
         self.init(parsing: argument)
+    }
+}
+
+/// `--source 1=lowrank/gauss`: one source's structure, density or both (`1=lowrank`, `1=/gauss`).
+struct SourceModelOption: ExpressibleByArgument {
+    let source: Int
+    let override: SourceModelOverrides.Override
+
+    init?(argument: String) {
+        let sides = argument.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+        guard sides.count == 2, let source = Int(sides[0]), String(source) == sides[0],
+              (0..<SourceModelOverrides.capacity).contains(source) else { return nil }
+        let halves = sides[1].split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+        var override = SourceModelOverrides.Override()
+        if let structure = halves.first, !structure.isEmpty {
+            guard let value = SourceStructure(rawValue: structure.lowercased()) else { return nil }
+            override.structure = value
+        }
+        if halves.count == 2 {
+            guard let density = SourceDensityKind(parsing: halves[1]) else { return nil }
+            override.density = density
+        }
+        guard !override.isEmpty else { return nil }
+        self.source = source
+        self.override = override
     }
 }

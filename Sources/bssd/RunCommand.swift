@@ -98,6 +98,7 @@ struct RunCommand: ParsableCommand {
                 Self.log("bssd run: \(error)")
                 throw ExitCode(78)
             }
+            for warning in configuration.warnings { Self.log("bssd run: warning: \(warning)") }
             print("\(config ?? "command line"): OK: \(configuration.summary)")
             return
         }

@@ -13,7 +13,7 @@ struct SeparateCommand: ParsableCommand {
             Runs exactly the daemon's block-by-block engine over IN and writes one channel per source \
             to OUT, time-aligned with IN (the STFT delay is removed). The output is float WAV unless \
             --format says otherwise.
-            Example: bssd separate mix.wav -o separated.wav --algorithm ilrma --update iss
+            Example: bssd separate mix.wav -o separated.wav --structure lowrank --update iss
             """
     )
 

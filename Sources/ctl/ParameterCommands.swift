@@ -1,6 +1,8 @@
 import ArgumentParser
 import ControlClient
 import ControlProtocol
+import EngineParameters
+import Foundation
 import PlainDecimal
 
 /// The human rendering of a result holding all parameters (what `set` and friends return).
@@ -39,11 +41,14 @@ struct Set: ParsableCommand {
 
             Examples:
               bssctl set alpha 0.98
-              bssctl set model t:10
+              bssctl set density t:10
+              bssctl set structure lowrank
               bssctl set routing 1,1        (source 1 on both playback channels)
               bssctl set routing 0,off      (source 0 on channel 0, silence on channel 1)
             Prints the parameters now in force. An out-of-range value is
-            refused (exit 1) and nothing changes.
+            refused (exit 1) and nothing changes. The names of the previous
+            release, algorithm (iva, ilrma) and model, still work with a warning.
+            Per-source models are set in the config file ([engine.source.N]).
             """)
 
     @OptionGroup var connection: ConnectionOptions
@@ -56,6 +61,9 @@ struct Set: ParsableCommand {
 
     func run() throws {
         let method = try connection.build { () throws(ControlError) in try RequestBuilder.set(name: name, value: value) }
+        if let old = RequestBuilder.deprecatedName(name) {
+            FileHandle.standardError.write(Data("bssctl: warning: \(old.warning(value, in: .control))\n".utf8))
+        }
         try connection.run(method, human: parametersText)
     }
 }

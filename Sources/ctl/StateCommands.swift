@@ -35,7 +35,7 @@ struct LoadState: ParsableCommand {
         abstract: "Load a demixing state saved by save-state (warm start).",
         discussion: """
             The state must come from an engine of the same shape (channels, sources, frame length,
-            algorithm); another shape is refused with the difference named, and the running state kept.
+            hop, history, bases); another shape is refused with the difference named, and the running state kept.
             """)
 
     @OptionGroup var connection: ConnectionOptions

@@ -1,6 +1,7 @@
 @testable import BSSDDaemon
 import ControlClient
 import ControlProtocol
+import EngineParameters
 import Foundation
 import Testing
 
@@ -38,17 +39,23 @@ extension LiveAudio {
             #expect(status.latencyMilliseconds == 64)
             #expect(try LiveParameters(json: call(.get(nil))).alpha == 0.97)
 
-            var parameters = try LiveParameters(json: call(.set([.alpha(0.98), .iterations(1), .update(.iss), .model("laplace")])))
-            #expect(parameters.alpha == 0.98 && parameters.iterations == 1 && parameters.update == .iss && parameters.model == "laplace")
+            var parameters = try LiveParameters(json: call(.set([.alpha(0.98), .iterations(1), .update(.iss), .density("laplace")])))
+            #expect(parameters.alpha == 0.98 && parameters.iterations == 1 && parameters.update == .iss && parameters.density == "laplace")
             #expect(daemon.configuration.engine.forgetting == 0.98)
             #expect(refusal(.set([.alpha(1.5)]))?.code == .outOfRange)
             // The NUL travels as \u0000 in the request; neither it nor a hex float is a model.
-            #expect(refusal(.set([.model("t:5\u{0}")]))?.code == .outOfRange)
-            #expect(refusal(.set([.model("t:0x1p3")]))?.code == .outOfRange)
+            #expect(refusal(.set([.density("t:5\u{0}")]))?.code == .outOfRange)
+            #expect(refusal(.set([.density("t:0x1p3")]))?.code == .outOfRange)
             #expect(refusal(.set([.iterations(2), .routing([0, 5])]))?.code == .outOfRange)
             #expect(daemon.configuration.engine.iterations == 1, "a refused set must change nothing")
-            parameters = try LiveParameters(json: call(.set([.algorithm(.ilrma)])))
-            #expect(parameters.algorithm == .ilrma)
+            parameters = try LiveParameters(json: call(.set([.structure(.lowRank)])))
+            #expect(parameters.structure == .lowRank)
+            #expect(try StatusReport(json: call(.status)).sourceModels == ["lowrank/laplace", "lowrank/laplace"])
+            // An old client's name is taken as its replacement, and the reply says what to write instead.
+            try client.send(Array(#"{"id":"old","version":1,"method":"set","params":{"algorithm":"iva"}}"#.utf8) + [0x0A])
+            let old = try #require(try client.readReply(timeout: 10))
+            #expect(old.id == "old" && old.warnings == [EngineParameter.Deprecated.algorithm.warning("iva", in: .control)])
+            #expect(daemon.configuration.engine.structure == .spherical)
             parameters = try LiveParameters(json: call(.set([.gainDB(-6), .bypass(true), .mute(false)])))
             #expect(parameters.gainDB == -6 && parameters.bypass && !parameters.mute)
             #expect(try !LiveParameters(json: call(.set([.bypass(false)]))).bypass)

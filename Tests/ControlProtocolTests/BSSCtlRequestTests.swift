@@ -8,9 +8,9 @@ struct BSSCtlRequestTests {
     @Test func setParsesEachParameterFromItsCommandLineSpelling() throws {
         #expect(try RequestBuilder.set(name: "alpha", value: "0.98") == .set([.alpha(0.98)]))
         #expect(try RequestBuilder.set(name: "iterations", value: "4") == .set([.iterations(4)]))
-        #expect(try RequestBuilder.set(name: "algorithm", value: "ILRMA") == .set([.algorithm(.ilrma)]))
+        #expect(try RequestBuilder.set(name: "structure", value: "LOWRANK") == .set([.structure(.lowRank)]))
         #expect(try RequestBuilder.set(name: "update", value: "iss") == .set([.update(.iss)]))
-        #expect(try RequestBuilder.set(name: "model", value: "t:10") == .set([.model("t:10")]))
+        #expect(try RequestBuilder.set(name: "density", value: "t:10") == .set([.density("t:10")]))
         #expect(try RequestBuilder.set(name: "routing", value: "1,off") == .set([.routing([1, nil])]))
         #expect(try RequestBuilder.set(name: "gain-db", value: "-6") == .set([.gainDB(-6)]))
         #expect(try RequestBuilder.set(name: "mute", value: "on") == .set([.mute(true)]))
@@ -80,20 +80,22 @@ struct BSSCtlRequestTests {
     }
 
     @Test func humanOutputAndMonitorFrame() {
-        let parameters = LiveParameters(alpha: 0.97, iterations: 2, algorithm: .iva, update: .ip, model: "t:50", routing: [1, nil], gainDB: -3, mute: false, bypass: true)
+        let parameters = LiveParameters(alpha: 0.97, iterations: 2, structure: .spherical, update: .ip, density: "t:50", routing: [1, nil], gainDB: -3, mute: false, bypass: true)
         let status = StatusReport(
             state: .running, uptimeSeconds: 3725, captureDevice: "hw:1", playbackDevice: "default", sampleRate: 16000,
             captureChannels: 2, playbackChannels: 2, sources: 2, periodFrames: 256, periods: 3, latencyMilliseconds: 240,
             framesCaptured: 1, framesProcessed: 1, framesPlayed: 1, captureXruns: 3, playbackXruns: 0, lateBlocks: 4, overrunFrames: 0,
             blockMillisecondsP50: 3, blockMillisecondsP99: 32, blockMillisecondsMax: 40, budgetMilliseconds: 64,
-            levelsDBFS: [-30, -.infinity], deviceReopens: 0, parameters: parameters)
+            levelsDBFS: [-30, -.infinity], deviceReopens: 0, parameters: parameters,
+            sourceModels: ["spherical/t:50", "lowrank/gauss"])
         let text = HumanText.status(status)
         #expect(text.contains("uptime       1h 02m 05s"))
         #expect(text.contains("routing      1,off"))
         #expect(text.contains("p99 32.00 ms, max 40.00 ms of 64.00 ms budget"))
+        #expect(text.contains("models       0: spherical/t:50, 1: lowrank/gauss"))
         let frame = MonitorView.frame(status, barWidth: 20)
-        #expect(frame.contains("source 0  [##########          ]  -30.0 dBFS"))
-        #expect(frame.contains("source 1  [                    ]  -inf dBFS"))
+        #expect(frame.contains("source 0  [##########          ]  -30.0 dBFS  spherical/t:50"))
+        #expect(frame.contains("source 1  [                    ]  -inf dBFS  lowrank/gauss"))
         #expect(frame.contains("(50 % at p99)") && frame.contains("xruns       capture 3, playback 0") && frame.contains("BYPASS"))
     }
 }

@@ -18,7 +18,7 @@ struct ControlRequestTests {
 
     static let everyMethod: [ControlMethod] = [
         .ping, .status, .get(nil), .get(.gainDB),
-        .set([.alpha(0.98), .iterations(3), .algorithm(.ilrma), .update(.iss), .model("ggd:0.5"), .routing([1, nil]), .gainDB(-6), .mute(true), .bypass(false)]),
+        .set([.alpha(0.98), .iterations(3), .structure(.lowRank), .update(.iss), .density("ggd:0.5"), .routing([1, nil]), .gainDB(-6), .mute(true), .bypass(false)]),
         .route(source: 2, channels: [0, 1]), .route(source: nil, channels: [1]), .reset,
         .saveState(path: "/var/lib/bssd/state"), .loadState(path: "/var/lib/bssd/state"), .subscribe(interval: 0.5), .reload, .shutdown,
     ]
@@ -48,14 +48,14 @@ struct ControlRequestTests {
         (#"{"id":"x","version":1,"method":"explode"}"#, .unknownMethod, "x", "unknown method 'explode'; known methods: ping, status, get, set, route, reset, save_state, load_state, subscribe, reload, shutdown"),
         (#"{"id":1,"version":1,"method":"ping","params":{"x":1}}"#, .invalidParams, 1, "ping takes no params; unknown param 'x'"),
         (#"{"id":1,"version":1,"method":"set","params":[]}"#, .invalidParams, 1, "params must be an object, got an array"),
-        (#"{"id":1,"version":1,"method":"set","params":{}}"#, .invalidParams, 1, "set needs at least one parameter, e.g. {\"alpha\":0.98}; parameters: alpha, iterations, algorithm, update, model, routing, gain_db, mute, bypass"),
-        (#"{"id":1,"version":1,"method":"set","params":{"alfa":1}}"#, .invalidParams, 1, "unknown parameter 'alfa'; parameters: alpha, iterations, algorithm, update, model, routing, gain_db, mute, bypass"),
+        (#"{"id":1,"version":1,"method":"set","params":{}}"#, .invalidParams, 1, "set needs at least one parameter, e.g. {\"alpha\":0.98}; parameters: alpha, iterations, structure, update, density, routing, gain_db, mute, bypass"),
+        (#"{"id":1,"version":1,"method":"set","params":{"alfa":1}}"#, .invalidParams, 1, "unknown parameter 'alfa'; parameters: alpha, iterations, structure, update, density, routing, gain_db, mute, bypass"),
         (#"{"id":1,"version":1,"method":"set","params":{"alpha":"0.9"}}"#, .invalidParams, 1, "params.alpha must be a number, got a string"),
         (#"{"id":1,"version":1,"method":"set","params":{"iterations":2.5}}"#, .invalidParams, 1, "params.iterations must be an integer, got a number"),
-        (#"{"id":1,"version":1,"method":"set","params":{"algorithm":"pca"}}"#, .invalidParams, 1, "algorithm 'pca' is not one of iva, ilrma"),
+        (#"{"id":1,"version":1,"method":"set","params":{"structure":"pca"}}"#, .invalidParams, 1, "structure 'pca' is not one of spherical, lowrank"),
         (#"{"id":1,"version":1,"method":"set","params":{"routing":[0,"x"]}}"#, .invalidParams, 1, "params.routing must be an array of integers or nulls, got a string"),
         (#"{"id":1,"version":1,"method":"set","params":{"mute":1}}"#, .invalidParams, 1, "params.mute must be true or false, got a number"),
-        (#"{"id":1,"version":1,"method":"get","params":{"name":"volume"}}"#, .invalidParams, 1, "unknown parameter 'volume'; parameters: alpha, iterations, algorithm, update, model, routing, gain_db, mute, bypass"),
+        (#"{"id":1,"version":1,"method":"get","params":{"name":"volume"}}"#, .invalidParams, 1, "unknown parameter 'volume'; parameters: alpha, iterations, structure, update, density, routing, gain_db, mute, bypass"),
         (#"{"id":1,"version":1,"method":"route","params":{"source":1,"channels":[]}}"#, .invalidParams, 1, "params.channels must name at least one playback channel"),
         (#"{"id":1,"version":1,"method":"route","params":{"channels":[0]}}"#, .invalidParams, 1, "params.source is missing (a source index or null)"),
         (#"{"id":1,"version":1,"method":"save_state","params":{"path":"rel/state"}}"#, .invalidParams, 1, "params.path must be an absolute path on the daemon's host, got 'rel/state'"),
@@ -76,15 +76,17 @@ struct ControlRequestTests {
     }
 
     @Test func statusAndParametersRoundTrip() throws {
-        let parameters = LiveParameters(alpha: 0.97, iterations: 2, algorithm: .ilrma, update: .iss, model: "t:50", routing: [1, nil], gainDB: -3, mute: true, bypass: false)
+        let parameters = LiveParameters(alpha: 0.97, iterations: 2, structure: .lowRank, update: .iss, density: "t:50", routing: [1, nil], gainDB: -3, mute: true, bypass: false)
         let status = StatusReport(
             state: .reopening, uptimeSeconds: 12.5, captureDevice: "hw:1", playbackDevice: "default", sampleRate: 48000,
             captureChannels: 4, playbackChannels: 2, sources: 4, periodFrames: 256, periods: 3, latencyMilliseconds: 80,
             framesCaptured: 1, framesProcessed: 2, framesPlayed: 3, captureXruns: 4, playbackXruns: 5, lateBlocks: 6, overrunFrames: 7,
             blockMillisecondsP50: 1, blockMillisecondsP99: 2, blockMillisecondsMax: 3, budgetMilliseconds: 21.3,
-            levelsDBFS: [-12, -.infinity, 0, -90], deviceReopens: 1, parameters: parameters)
+            levelsDBFS: [-12, -.infinity, 0, -90], deviceReopens: 1, parameters: parameters,
+            sourceModels: ["lowrank/t:50", "spherical/gauss", "lowrank/t:50", "lowrank/ggd:0.5"])
         #expect(try StatusReport(json: try JSONParser.parse(status.json.serialized)) == status)
         #expect(status.json["levels_dbfs"]?.serialized == "[-12.0,null,0.0,-90.0]")
+        #expect(status.json["source_models"]?.serialized == #"["lowrank/t:50","spherical/gauss","lowrank/t:50","lowrank/ggd:0.5"]"#)
     }
 
     @Test func defaultSocketPathFollowsSystemdThenXDGThenTmp() {

@@ -24,13 +24,13 @@ struct ControlServerRoundTripTests {
         let harness = try ServerHarness()
         defer { harness.stop() }
         let client = try harness.connect()
-        let afterSet = try LiveParameters(json: try client.call(.set([.alpha(0.98), .iterations(4), .model("laplace")]), timeout: 2))
-        #expect(afterSet.alpha == 0.98 && afterSet.iterations == 4 && afterSet.model == "laplace")
+        let afterSet = try LiveParameters(json: try client.call(.set([.alpha(0.98), .iterations(4), .density("laplace")]), timeout: 2))
+        #expect(afterSet.alpha == 0.98 && afterSet.iterations == 4 && afterSet.density == "laplace")
         let afterRoute = try LiveParameters(json: try client.call(.route(source: 1, channels: [0, 1]), timeout: 2))
         #expect(afterRoute.routing == [1, 1])
-        _ = try client.call(.set([.gainDB(-6), .mute(true), .bypass(true), .algorithm(.ilrma), .update(.iss), .routing([nil, 0])]), timeout: 2)
+        _ = try client.call(.set([.gainDB(-6), .mute(true), .bypass(true), .structure(.lowRank), .update(.iss), .routing([nil, 0])]), timeout: 2)
         let final = harness.handler.parameters()
-        #expect(final.gainDB == -6 && final.mute && final.bypass && final.algorithm == .ilrma && final.update == .iss && final.routing == [nil, 0])
+        #expect(final.gainDB == -6 && final.mute && final.bypass && final.structure == .lowRank && final.update == .iss && final.routing == [nil, 0])
     }
 
     @Test func outOfRangeChangesAreRefusedAndNothingChanges() throws {

@@ -16,7 +16,7 @@ final class MockHandler: ControlHandler {
 
     static let sources = 2
     let current = Mutex(LiveParameters(
-        alpha: 0.97, iterations: 2, algorithm: .iva, update: .ip, model: "t:50", routing: [0, 1], gainDB: 0, mute: false, bypass: false))
+        alpha: 0.97, iterations: 2, structure: .spherical, update: .ip, density: "t:50", routing: [0, 1], gainDB: 0, mute: false, bypass: false))
     let calls = Mutex(Calls())
     private let statusCount = Atomic<Int>(0)
 
@@ -27,7 +27,8 @@ final class MockHandler: ControlHandler {
             captureChannels: 2, playbackChannels: 2, sources: Self.sources, periodFrames: 256, periods: 3, latencyMilliseconds: 240,
             framesCaptured: 160_000, framesProcessed: 159_744, framesPlayed: 159_488, captureXruns: 1, playbackXruns: 0,
             lateBlocks: 2, overrunFrames: 0, blockMillisecondsP50: 3.1, blockMillisecondsP99: 9.5, blockMillisecondsMax: 12,
-            budgetMilliseconds: 64, levelsDBFS: [-20.5, -.infinity], deviceReopens: 0, parameters: parameters())
+            budgetMilliseconds: 64, levelsDBFS: [-20.5, -.infinity], deviceReopens: 0, parameters: parameters(),
+            sourceModels: ["spherical/t:50", "lowrank/t:50"])
     }
 
     func parameters() -> LiveParameters { current.withLock { $0 } }
@@ -50,13 +51,13 @@ final class MockHandler: ControlHandler {
         case .iterations(let iterations):
             guard (1...16).contains(iterations) else { throw refuse(iterations, "1 to 16") }
             parameters.iterations = iterations
-        case .algorithm(let algorithm): parameters.algorithm = algorithm
+        case .structure(let structure): parameters.structure = structure
         case .update(let update): parameters.update = update
-        case .model(let model):
-            guard ["laplace", "gauss"].contains(model) || model.hasPrefix("t:") || model.hasPrefix("ggd:") else {
-                throw ControlError(.invalidParams, "model '\(model)' is not a source model")
+        case .density(let density):
+            guard ["laplace", "gauss"].contains(density) || density.hasPrefix("t:") || density.hasPrefix("ggd:") else {
+                throw ControlError(.invalidParams, "density '\(density)' is not a source density")
             }
-            parameters.model = model
+            parameters.density = density
         case .routing(let routes):
             guard routes.count == parameters.routing.count else { throw refuse(routes.count, "\(parameters.routing.count) routes") }
             for route in routes { if let route, !(0..<Self.sources).contains(route) { throw refuse(route, "a source from 0 to \(Self.sources - 1)") } }

@@ -1,3 +1,4 @@
+import EngineParameters
 import Foundation
 import Testing
 
@@ -39,7 +40,7 @@ struct CheckCommandTests {
         let outcome = try Self.bssd("--config", Self.shipped, "--check")
         #expect(outcome.status == 0, "\(outcome.standardError)")
         #expect(outcome.standardOutput.hasPrefix("\(Self.shipped): OK: capture 'default' 2 ch → playback 'default' 2 ch, 16000 Hz"))
-        #expect(outcome.standardOutput.contains("engine iva-ip t:50 frame 4096 hop 1024 α 0.97"))
+        #expect(outcome.standardOutput.contains("engine spherical/t:50 ip frame 4096 hop 1024 α 0.97"))
         #expect(outcome.standardOutput.contains("SCHED_FIFO 70, mlock"))
     }
 
@@ -86,5 +87,64 @@ struct CheckCommandTests {
         let overridden = try Self.bssd("--config", Self.shipped, "--check", "--alpha", "1.5")
         #expect(overridden.status == 78)
         #expect(overridden.standardError.contains("invalid alpha = 1.5"))
+    }
+
+    @Test("--structure, --density and --source N=STRUCTURE/DENSITY set the source models; --source is refused past the sources")
+    func sourceModelOptions() throws {
+        let outcome = try Self.bssd(
+            "--config", Self.shipped, "--check", "--structure", "lowrank", "--density", "gauss", "--source", "1=spherical",
+            "--source", "0=/t:5")
+        #expect(outcome.status == 0, "\(outcome.standardError)")
+        #expect(outcome.standardError.isEmpty)
+        #expect(outcome.standardOutput.contains("engine lowrank/gauss (source 0 lowrank/t:5, source 1 spherical/gauss) ip frame 4096"))
+
+        let both = try Self.bssd("--config", Self.shipped, "--check", "--source", "1=lowrank/laplace")
+        #expect(both.standardOutput.contains("engine spherical/t:50 (source 1 lowrank/laplace) ip"))
+
+        let beyond = try Self.bssd("--config", Self.shipped, "--check", "--source", "2=lowrank")
+        #expect(beyond.status == 78)
+        #expect(beyond.standardError.contains("invalid source.2 = lowrank/t:50: allowed is a source index from 0 to 1"))
+
+        for malformed in ["1", "x=lowrank", "1=", "1=/", "1=pca", "1=/cauchy", "16=lowrank"] {
+            let refused = try Self.bssd("--config", Self.shipped, "--check", "--source", malformed)
+            #expect(refused.status == 64, "\(malformed): \(refused.standardError)")
+            #expect(refused.standardError.contains("--source"), "\(refused.standardError)")
+        }
+    }
+
+    @Test("--algorithm and --model still work for one release, with a warning naming the new option")
+    func deprecatedOptions() throws {
+        let outcome = try Self.bssd("--config", Self.shipped, "--check", "--algorithm", "ilrma", "--model", "laplace")
+        #expect(outcome.status == 0, "\(outcome.standardError)")
+        #expect(outcome.standardOutput.contains("engine lowrank/laplace ip"))
+        #expect(outcome.standardError.split(separator: "\n") == [
+            "bssd: warning: --algorithm ilrma is deprecated and will be removed in the next release; it is taken as --structure lowrank: write that instead",
+            "bssd: warning: --model laplace is deprecated and will be removed in the next release; it is taken as --density laplace: write that instead",
+        ])
+
+        let both = try Self.bssd("--config", Self.shipped, "--check", "--algorithm", "iva", "--structure", "spherical")
+        #expect(both.status == 64)
+        #expect(both.standardError.contains(
+            "--algorithm and --structure are both given, but --algorithm is the deprecated name of --structure: keep only --structure"))
+
+        let unknown = try Self.bssd("--config", Self.shipped, "--check", "--algorithm", "pca")
+        #expect(unknown.status == 64)
+        #expect(unknown.standardError.contains("--algorithm cannot be 'pca': allowed is iva (now spherical) or ilrma (now lowrank)"))
+        let density = try Self.bssd("--config", Self.shipped, "--check", "--model", "cauchy")
+        #expect(density.status == 64)
+        #expect(density.standardError.contains("--model cannot be 'cauchy': allowed is \(EngineParameter.density.allowed)"))
+    }
+
+    @Test("a config file with a deprecated key checks OK and says which key to write instead")
+    func deprecatedKeys() throws {
+        let directory = try ConfigFileTests.scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("bssd.toml").path
+        try "[engine]\nalgorithm = \"ilrma\"\n[engine.source.0]\ndensity = \"gauss\"\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let outcome = try Self.bssd("--config", file, "--check")
+        #expect(outcome.status == 0, "\(outcome.standardError)")
+        #expect(outcome.standardOutput.contains("engine lowrank/t:50 (source 0 lowrank/gauss) ip"))
+        #expect(outcome.standardError == "bssd run: warning: \(file): engine.algorithm = \"ilrma\" is deprecated and will be removed in the "
+            + "next release; it is taken as engine.structure = \"lowrank\": write that instead\n")
     }
 }

@@ -26,9 +26,9 @@ struct EngineParameterAgreementTests {
             var configuration = SeparatorConfiguration(channels: 2)
             let number = Double(toml) ?? .nan
             switch parameter {
-            case .model:
-                guard let model = SourceModelKind(parsing: String(toml.dropFirst().dropLast())) else { return false }
-                configuration.model = model
+            case .density:
+                guard let density = SourceDensityKind(parsing: String(toml.dropFirst().dropLast())) else { return false }
+                configuration.density = density
             case .alpha: configuration.forgetting = number
             case .iterations: configuration.iterations = Int(number)
             case .history: configuration.history = Int(number)
@@ -38,20 +38,20 @@ struct EngineParameterAgreementTests {
             case .referenceMic: configuration.referenceMic = Int(number)
             case .frame: configuration.frameLength = Int(number); configuration.hop = Int(number) / 4
             case .hop: configuration.hop = Int(number)
-            case .algorithm, .update: Issue.record("choices are probed through their spellings"); return false
+            case .structure, .update: Issue.record("choices are probed through their spellings"); return false
             }
             do { try configuration.validate(); return true } catch { return false }
         }
     }
 
     static let probes: [Probe] = [
-        Probe(parameter: .model, toml: "\"t:1000\"", change: .model("t:1000"), accepted: true),
-        Probe(parameter: .model, toml: "\"t:1000.5\"", change: .model("t:1000.5"), accepted: false),
-        Probe(parameter: .model, toml: "\"t:0\"", change: .model("t:0"), accepted: false),
-        Probe(parameter: .model, toml: "\"ggd:2\"", change: .model("ggd:2"), accepted: true),
-        Probe(parameter: .model, toml: "\"ggd:2.1\"", change: .model("ggd:2.1"), accepted: false),
-        Probe(parameter: .model, toml: "\"ggd:0\"", change: .model("ggd:0"), accepted: false),
-        Probe(parameter: .model, toml: "\"cauchy\"", change: .model("cauchy"), accepted: false),
+        Probe(parameter: .density, toml: "\"t:1000\"", change: .density("t:1000"), accepted: true),
+        Probe(parameter: .density, toml: "\"t:1000.5\"", change: .density("t:1000.5"), accepted: false),
+        Probe(parameter: .density, toml: "\"t:0\"", change: .density("t:0"), accepted: false),
+        Probe(parameter: .density, toml: "\"ggd:2\"", change: .density("ggd:2"), accepted: true),
+        Probe(parameter: .density, toml: "\"ggd:2.1\"", change: .density("ggd:2.1"), accepted: false),
+        Probe(parameter: .density, toml: "\"ggd:0\"", change: .density("ggd:0"), accepted: false),
+        Probe(parameter: .density, toml: "\"cauchy\"", change: .density("cauchy"), accepted: false),
         Probe(parameter: .alpha, toml: "0", change: .alpha(0), accepted: false),
         Probe(parameter: .alpha, toml: "1", change: .alpha(1), accepted: false),
         Probe(parameter: .alpha, toml: "0.999", change: .alpha(0.999), accepted: true),
@@ -95,7 +95,7 @@ struct EngineParameterAgreementTests {
         }
     }
 
-    @Test("the choices accept exactly their spellings everywhere", arguments: [EngineParameter.algorithm, .update])
+    @Test("the choices accept exactly their spellings everywhere", arguments: [EngineParameter.structure, .update])
     func choices(parameter: EngineParameter) throws {
         guard case let .choice(spellings) = parameter.valueType else { Issue.record("\(parameter) is no choice"); return }
         for spelling in spellings {
@@ -125,9 +125,9 @@ struct EngineParameterAgreementTests {
         let old = SeparatorConfiguration(channels: 2)
         var new = old
         switch parameter {
-        case .algorithm: new.algorithm = .ilrma
+        case .structure: new.structure = .lowRank
         case .update: new.updateRule = .iss
-        case .model: new.model = .laplace
+        case .density: new.density = .laplace
         case .frame: new.frameLength = 2048
         case .hop: new.hop = 512
         case .alpha: new.forgetting = 0.9
@@ -149,9 +149,86 @@ struct EngineParameterAgreementTests {
     func spellings() {
         #expect(EngineParameter.referenceMic.configKey == "engine.reference_mic")
         #expect(EngineParameter.referenceMic.flag == "--reference-mic")
-        #expect(EngineParameter.model.allowed == "laplace, ggd:BETA (0 < BETA ≤ 2), t:NU (0 < NU ≤ 1000), gauss")
+        #expect(EngineParameter.structure.configKey == "engine.structure" && EngineParameter.structure.flag == "--structure")
+        #expect(EngineParameter.density.configKey == "engine.density" && EngineParameter.density.flag == "--density")
+        #expect(EngineParameter.structure.allowed == "spherical or lowrank")
+        #expect(EngineParameter.density.allowed == "laplace, ggd:BETA (0 < BETA ≤ 2), t:NU (0 < NU ≤ 1000), gauss")
         #expect(EngineParameter.loading.allowed == "a relative diagonal loading from 1e-9 to 1")
         #expect(EngineParameter.hop.allowed == "frame/2, frame/4 or frame/8")
+    }
+
+    @Test("a source's own density is judged as the shared one, with the same text", arguments: probes.filter { $0.parameter == .density })
+    func perSourceDensity(probe: Probe) throws {
+        var configuration = SeparatorConfiguration(channels: 2)
+        let text = String(probe.toml.dropFirst().dropLast())
+        if let density = SourceDensityKind(parsing: text) { configuration.overrides[1].density = density }
+        let reasons = ConfigFileTests.reasons("[engine.source.1]\ndensity = \(probe.toml)")
+        #expect(reasons.isEmpty == probe.accepted, "\(reasons)")
+        if let reason = reasons.first {
+            #expect(Self.allowed(in: reason) == probe.parameter.allowed, "\(reason)")
+            #expect(reason.key == "engine.source.1.density" || reason.key == "engine.source", "\(reason)")
+        }
+        guard SourceDensityKind(parsing: text) != nil else { return }
+        do {
+            try configuration.validate()
+            #expect(probe.accepted)
+        } catch {
+            #expect(!probe.accepted)
+            #expect(error == SeparatorConfigurationError(key: "source.1.density", value: text, allowed: probe.parameter.allowed))
+        }
+    }
+
+    @Test("each deprecated name is taken as its replacement in every front end, with the table's warning")
+    func deprecatedNames() throws {
+        // Config file: the value lands in the new field, the warning names the file and both keys.
+        let file = try ConfigFileTests.parse("[engine]\nalgorithm = \"ilrma\"\nmodel = \"t:10\"")
+        #expect(file.engine.structure == .lowRank && file.engine.density == .studentT(nu: 10))
+        #expect(file.warnings.sorted() == [
+            "\(ConfigFileTests.path): engine.algorithm = \"ilrma\" is deprecated and will be removed in the next release; "
+                + "it is taken as engine.structure = \"lowrank\": write that instead",
+            "\(ConfigFileTests.path): engine.model = \"t:10\" is deprecated and will be removed in the next release; "
+                + "it is taken as engine.density = \"t:10\": write that instead",
+        ])
+        #expect(try ConfigFileTests.parse("[engine]\nstructure = \"lowrank\"").warnings.isEmpty)
+        // A value the old name never took is refused under the old key, with what it took.
+        #expect(ConfigFileTests.reason("[engine]\nalgorithm = \"lowrank\"")
+            == .invalid(key: "engine.algorithm", value: "\"lowrank\"", allowed: "iva (now spherical) or ilrma (now lowrank)"))
+        #expect(ConfigFileTests.reason("[engine]\nmodel = \"t:0\"").map(Self.allowed(in:)) == EngineParameter.density.allowed)
+
+        // Control protocol: a raw request with the old name, as an old client sends it.
+        let request = try ControlRequest.parse(Array(#"{"id":1,"version":1,"method":"set","params":{"algorithm":"iva","model":"gauss"}}"#.utf8))
+        #expect(request.method == .set([.structure(.spherical), .density("gauss")]))
+        #expect(request.warnings == [
+            "set algorithm iva is deprecated and will be removed in the next release; it is taken as set structure spherical: write that instead",
+            "set model gauss is deprecated and will be removed in the next release; it is taken as set density gauss: write that instead",
+        ])
+        let reply = ControlReply(id: 1, outcome: .success(.object([:])), warnings: request.warnings)
+        #expect(try ControlReply(line: Array(reply.line.utf8)) == reply)
+        #expect(ControlReply(id: 1, outcome: .success(.object([:]))).json["warnings"] == nil)
+        // bssctl: the same names on its command line.
+        #expect(try ParameterChange(name: "algorithm", text: "ILRMA") == .structure(.lowRank))
+        #expect(try ParameterChange(name: "model", text: "t:5") == .density("t:5"))
+        #expect(throws: ControlError(.invalidParams, "algorithm cannot be 'pca': allowed is iva (now spherical) or ilrma (now lowrank)")) {
+            try ParameterChange(name: "algorithm", text: "pca")
+        }
+    }
+
+    @Test("an old name given with its new one is refused, naming both", arguments: EngineParameter.Deprecated.allCases)
+    func deprecatedWithReplacement(old: EngineParameter.Deprecated) throws {
+        let oldValue = switch old {
+        case .algorithm: "iva"
+        case .model: "gauss"
+        }
+        let value = try #require(old.translated(oldValue))
+        let text = "[engine]\n\(old.rawValue) = \"\(oldValue)\"\n\(old.replacement.name) = \"\(value)\""
+        let conflict = ConfigFileTests.reason(text)
+        #expect(conflict == .conflict(key: "engine.\(old.rawValue)", message: old.conflict(in: .configFile)))
+        #expect(conflict?.line(in: "/f.toml") == "/f.toml: engine.\(old.rawValue) and engine.\(old.replacement.name) are both given, "
+            + "but engine.\(old.rawValue) is the deprecated name of engine.\(old.replacement.name): keep only engine.\(old.replacement.name)")
+        let line = #"{"id":1,"version":1,"method":"set","params":{"\#(old.rawValue)":"\#(oldValue)","\#(old.replacement.name)":"\#(value)"}}"#
+        #expect(throws: RejectedRequest(id: 1, error: ControlError(.invalidParams, old.conflict(in: .control)))) {
+            try ControlRequest.parse(Array(line.utf8))
+        }
     }
 
     private static func allowed(in reason: ConfigFileError.Reason) -> String {

@@ -7,7 +7,7 @@ import Testing
 /// What every engine the seam composes must do, whatever it is made of: each separation family ×
 /// output stage × source structure × density, on 2 and 3 microphones, in Float (and Double for
 /// one density on 2). The lists come from the engine (`SeparationFamilyKind`, `OutputStageKind`,
-/// `SeparationAlgorithm`), so a new family, stage or structure is held to the same promises
+/// `SourceStructure`), so a new family, stage or structure is held to the same promises
 /// without a line here. Every engine runs with its observation tap on.
 @Suite("Engine conformance")
 struct EngineConformanceTests {
@@ -26,8 +26,8 @@ struct EngineConformanceTests {
     struct Case: CustomTestStringConvertible, Sendable {
         var family: SeparationFamilyKind
         var stage: OutputStageKind
-        var structure: SeparationAlgorithm
-        var density: SourceModelKind
+        var structure: SourceStructure
+        var density: SourceDensityKind
         var channels: Int
         var precision: Precision
         var testDescription: String { "\(family)/\(stage) \(structure) \(density) M=\(channels) \(precision)" }
@@ -37,8 +37,8 @@ struct EngineConformanceTests {
         var configuration: SeparatorConfiguration {
             var configuration = SeparatorConfiguration.quick(channels: channels)
             configuration.forgetting = 0.8
-            configuration.algorithm = structure
-            configuration.model = density
+            configuration.structure = structure
+            configuration.density = density
             return configuration
         }
 
@@ -51,7 +51,7 @@ struct EngineConformanceTests {
         }
     }
 
-    static let densities: [SourceModelKind] = [
+    static let densities: [SourceDensityKind] = [
         .laplace, .gaussian, .generalizedGaussian(beta: 0.5), .studentT(nu: 2), .studentT(nu: 50),
     ]
 
@@ -59,7 +59,7 @@ struct EngineConformanceTests {
         var cases: [Case] = []
         for family in SeparationFamilyKind.allCases {
             for stage in OutputStageKind.allCases {
-                for structure in SeparationAlgorithm.allCases {
+                for structure in SourceStructure.allCases {
                     for channels in [2, 3] {
                         for density in densities {
                             cases.append(Case(family: family, stage: stage, structure: structure, density: density,
@@ -207,11 +207,11 @@ struct EngineConformanceTests {
     static func changing(_ parameter: EngineParameter, of configuration: SeparatorConfiguration) -> SeparatorConfiguration? {
         var new = configuration
         switch parameter {
-        case .algorithm:
-            guard let other = SeparationAlgorithm.allCases.first(where: { $0 != configuration.algorithm }) else { return nil }
-            new.algorithm = other
+        case .structure:
+            guard let other = SourceStructure.allCases.first(where: { $0 != configuration.structure }) else { return nil }
+            new.structure = other
         case .update: new.updateRule = configuration.updateRule == .ip ? .iss : .ip
-        case .model: new.model = configuration.model == .studentT(nu: 5) ? .laplace : .studentT(nu: 5)
+        case .density: new.density = configuration.density == .studentT(nu: 5) ? .laplace : .studentT(nu: 5)
         case .alpha: new.forgetting = 0.95
         case .iterations: new.iterations = configuration.iterations + 1
         case .block: new.block = configuration.block == 1 ? 2 : 1

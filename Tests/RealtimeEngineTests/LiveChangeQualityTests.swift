@@ -29,8 +29,8 @@ struct LiveChangeQualityTests {
 
     static let scenarios = [
         Scenario(name: "IP → ISS", steps: [{ $0.updateRule = .iss }]),
-        Scenario(name: "IVA → ILRMA → IVA", steps: [{ $0.algorithm = .ilrma }, { $0.algorithm = .iva }]),
-        Scenario(name: "t:50 → laplace", steps: [{ $0.model = .laplace }]),
+        Scenario(name: "IVA → ILRMA → IVA", steps: [{ $0.structure = .lowRank }, { $0.structure = .spherical }]),
+        Scenario(name: "t:50 → laplace", steps: [{ $0.density = .laplace }]),
         Scenario(name: "α 0.98 → 0.99", steps: [{ $0.forgetting = 0.99 }]),
     ]
 

@@ -17,11 +17,11 @@ struct LiveChangeTests {
     }
 
     enum Change: String, CaseIterable, Sendable {
-        case alpha, iterations, block, updateRule, model, ivaToIlrma, ilrmaToIva, referenceMic, loading
+        case alpha, iterations, block, updateRule, density, sphericalToLowRank, lowRankToSpherical, referenceMic, loading
 
         var before: SeparatorConfiguration {
             var configuration = LiveChangeTests.small
-            if self == .ilrmaToIva { configuration.algorithm = .ilrma }
+            if self == .lowRankToSpherical { configuration.structure = .lowRank }
             return configuration
         }
 
@@ -32,9 +32,9 @@ struct LiveChangeTests {
             case .iterations: configuration.iterations = 3
             case .block: configuration.block = 2
             case .updateRule: configuration.updateRule = .iss
-            case .model: configuration.model = .laplace
-            case .ivaToIlrma: configuration.algorithm = .ilrma
-            case .ilrmaToIva: configuration.algorithm = .iva
+            case .density: configuration.density = .laplace
+            case .sphericalToLowRank: configuration.structure = .lowRank
+            case .lowRankToSpherical: configuration.structure = .spherical
             case .referenceMic: configuration.referenceMic = 1
             case .loading: configuration.loading = 1e-2
             }
@@ -148,9 +148,9 @@ struct LiveChangeTests {
     @Test("reset() after live changes behaves like a new engine with the changed configuration")
     func resetAfterChanges() throws {
         var changed = Self.small
-        changed.algorithm = .ilrma
+        changed.structure = .lowRank
         changed.updateRule = .iss
-        changed.model = .generalizedGaussian(beta: 0.5)
+        changed.density = .generalizedGaussian(beta: 0.5)
         changed.forgetting = 0.95
         changed.referenceMic = 1
         let stream = TestStream<Float>(hop: 128, hops: 40)

@@ -83,7 +83,7 @@ struct ObservationTapTests {
     @Test("Steering vectors carry each source's delay and gain between the microphones")
     func steeringVectors() throws {
         var configuration = Self.configuration
-        configuration.model = .laplace
+        configuration.density = .laplace
         configuration.hop = 128
         let hop = configuration.hop, hops = 375, frames = hop * hops
         let delays = [2.0, -3.0], gains = [0.8, 1.0]

@@ -1,3 +1,4 @@
+import EngineParameters
 import RealtimeEngine
 import TestSupport
 import Testing
@@ -16,9 +17,9 @@ struct RobustnessTests {
         configuration.frameLength = 512
         configuration.hop = 128
         configuration.history = 4
-        for algorithm in SeparatorConfiguration.Algorithm.allCases {
+        for structure in SourceStructure.allCases {
             for rule in SeparatorConfiguration.UpdateRule.allCases {
-                configuration.algorithm = algorithm
+                configuration.structure = structure
                 configuration.updateRule = rule
                 let separator = try OnlineSeparator<Float>(configuration: configuration)
                 var random = SplitMix64(seed: 5)
@@ -41,7 +42,7 @@ struct RobustnessTests {
                     separator.process(input: block, output: &output)
                     if !output.allSatisfy({ $0.isFinite }) { finite = false }
                 }
-                #expect(finite, "\(algorithm)-\(rule) produced a non-finite output on \(input.rawValue)")
+                #expect(finite, "\(structure)-\(rule) produced a non-finite output on \(input.rawValue)")
                 if input == .nonFinite {
                     #expect(separator.statistics.nonFiniteSamples > 0)
                 }
@@ -58,7 +59,7 @@ struct RobustnessTests {
         configuration.hop = 256
         configuration.history = 1
         configuration.iterations = 1
-        configuration.model = .laplace
+        configuration.density = .laplace
         configuration.updateRule = rule
         let separator = try OnlineSeparator<Double>(configuration: configuration)
         var random = SplitMix64(seed: 9)
@@ -101,18 +102,18 @@ struct RobustnessTests {
 
     @Test("Model spellings parse, and nonsense does not")
     func modelSpellings() {
-        #expect(SourceModelKind(parsing: "laplace") == .laplace)
-        #expect(SourceModelKind(parsing: "ggd:0.5") == .generalizedGaussian(beta: 0.5))
-        #expect(SourceModelKind(parsing: "t:50") == .studentT(nu: 50))
-        #expect(SourceModelKind(parsing: "gauss") == .gaussian)
-        #expect(SourceModelKind(parsing: "t") == nil)
-        #expect(SourceModelKind(parsing: "ggd:x") == nil)
-        #expect(SourceModelKind(parsing: "cauchy") == nil)
-        #expect(SourceModelKind(parsing: "t:2.5e1") == .studentT(nu: 25))
+        #expect(SourceDensityKind(parsing: "laplace") == .laplace)
+        #expect(SourceDensityKind(parsing: "ggd:0.5") == .generalizedGaussian(beta: 0.5))
+        #expect(SourceDensityKind(parsing: "t:50") == .studentT(nu: 50))
+        #expect(SourceDensityKind(parsing: "gauss") == .gaussian)
+        #expect(SourceDensityKind(parsing: "t") == nil)
+        #expect(SourceDensityKind(parsing: "ggd:x") == nil)
+        #expect(SourceDensityKind(parsing: "cauchy") == nil)
+        #expect(SourceDensityKind(parsing: "t:2.5e1") == .studentT(nu: 25))
         // Only plain decimals: strtod would read each of these as a number.
         for shape in ["5\u{0}", "5\u{0}junk", "0x1p3", "inf", "nan", " 5", "5 ", "1e", "."] {
-            #expect(SourceModelKind(parsing: "t:" + shape) == nil, "t:\(shape)")
-            #expect(SourceModelKind(parsing: "ggd:" + shape) == nil, "ggd:\(shape)")
+            #expect(SourceDensityKind(parsing: "t:" + shape) == nil, "t:\(shape)")
+            #expect(SourceDensityKind(parsing: "ggd:" + shape) == nil, "ggd:\(shape)")
         }
     }
 }

@@ -26,7 +26,7 @@ struct SeparationQualityTests {
     @Test("ILRMA separates a reverberant 2×2 scene", arguments: SeparatorConfiguration.UpdateRule.allCases)
     func ilrmaTwoByTwo(rule: SeparatorConfiguration.UpdateRule) throws {
         var configuration = SeparatorConfiguration(channels: 2)
-        configuration.algorithm = .ilrma
+        configuration.structure = .lowRank
         configuration.updateRule = rule
         let probe = try SeparationProbe(Double.self, configuration: configuration, scene: Self.twoByTwo, skipSeconds: 3)
         #expect(probe.meanImprovement > 6.5, "SIR improvement \(probe.meanImprovement) dB, outputs \(probe.outputSIR)")
@@ -60,7 +60,7 @@ struct SeparationQualityTests {
         configuration.history = 1
         configuration.iterations = 1
         configuration.forgetting = 0.99
-        configuration.model = .laplace
+        configuration.density = .laplace
         let probe = try SeparationProbe(Double.self, configuration: configuration, scene: Self.twoByTwo, skipSeconds: 3)
         #expect(probe.meanImprovement > 10, "SIR improvement \(probe.meanImprovement) dB, outputs \(probe.outputSIR)")
     }

@@ -1,3 +1,4 @@
+import EngineParameters
 import RealtimeEngine
 import RealtimeSupport
 import Testing
@@ -6,13 +7,13 @@ import Testing
 /// one, and every way a state file can be wrong must be refused with a precise error.
 @Suite("Separator state")
 struct SeparatorStateTests {
-    static func configuration(_ algorithm: SeparatorConfiguration.Algorithm = .iva, channels: Int = 2) -> SeparatorConfiguration {
+    static func configuration(_ structure: SourceStructure = .spherical, channels: Int = 2) -> SeparatorConfiguration {
         var configuration = SeparatorConfiguration(channels: channels)
         configuration.frameLength = 512
         configuration.hop = 128
         configuration.history = 4
         configuration.block = 2
-        configuration.algorithm = algorithm
+        configuration.structure = structure
         // ILRMA's warm-up is 2 / (1 − α) frames: 20 here, so the save happens after it.
         configuration.forgetting = 0.9
         return configuration
@@ -27,21 +28,21 @@ struct SeparatorStateTests {
         return state.encoded()
     }
 
-    @Test("An engine that loads a saved state continues bit-exactly", arguments: SeparatorConfiguration.Algorithm.allCases)
-    func continuation(algorithm: SeparatorConfiguration.Algorithm) throws {
-        try expectContinuation(Float.self, algorithm)
-        try expectContinuation(Double.self, algorithm)
+    @Test("An engine that loads a saved state continues bit-exactly", arguments: SourceStructure.allCases)
+    func continuation(structure: SourceStructure) throws {
+        try expectContinuation(Float.self, structure)
+        try expectContinuation(Double.self, structure)
     }
 
-    private func expectContinuation<T: EngineScalar>(_: T.Type, _ algorithm: SeparatorConfiguration.Algorithm) throws {
-        let configuration = Self.configuration(algorithm)
+    private func expectContinuation<T: EngineScalar>(_: T.Type, _ structure: SourceStructure) throws {
+        let configuration = Self.configuration(structure)
         let stream = TestStream<T>(hop: 128, hops: 75)
         let saver = try OnlineSeparator<T>(configuration: configuration)
         _ = stream.process(saver, hops: 0..<30)
         // Live parameters are part of the state: the loading engine starts without them.
         var live = configuration
         live.updateRule = .iss
-        live.model = .laplace
+        live.density = .laplace
         #expect(saver.apply(live))
         _ = stream.process(saver, hops: 30..<45)
         let state = saver.makeState()
@@ -51,7 +52,7 @@ struct SeparatorStateTests {
         #expect(loader.configuration == live)
 
         let expected = stream.process(saver, hops: 45..<75)
-        #expect(stream.process(loader, hops: 45..<75) == expected, "\(T.self) \(algorithm)")
+        #expect(stream.process(loader, hops: 45..<75) == expected, "\(T.self) \(structure)")
         #expect(loader.statistics == saver.statistics)
         let fresh = try OnlineSeparator<T>(configuration: live)
         #expect(stream.process(fresh, hops: 45..<75) != expected, "a fresh engine is no different: the test shows nothing")
@@ -59,8 +60,8 @@ struct SeparatorStateTests {
 
     @Test("Encoding and decoding round-trip")
     func roundTrip() throws {
-        var configuration = Self.configuration(.ilrma)
-        configuration.model = .generalizedGaussian(beta: 0.5)
+        var configuration = Self.configuration(.lowRank)
+        configuration.density = .generalizedGaussian(beta: 0.5)
         configuration.referenceMic = 1
         configuration.loading = 0.02
         let bytes = try Self.savedBytes(Double.self, configuration)
@@ -138,14 +139,14 @@ struct SeparatorStateTests {
         #expect(stream.process(separator, hops: 10..<20) == stream.process(twin, hops: 10..<20))
     }
 
-    @Test("copyState and loadState allocate nothing", arguments: SeparatorConfiguration.Algorithm.allCases)
-    func noAllocations(algorithm: SeparatorConfiguration.Algorithm) throws {
-        try expectNoAllocations(Float.self, algorithm)
-        try expectNoAllocations(Double.self, algorithm)
+    @Test("copyState and loadState allocate nothing", arguments: SourceStructure.allCases)
+    func noAllocations(structure: SourceStructure) throws {
+        try expectNoAllocations(Float.self, structure)
+        try expectNoAllocations(Double.self, structure)
     }
 
-    private func expectNoAllocations<T: EngineScalar>(_: T.Type, _ algorithm: SeparatorConfiguration.Algorithm) throws {
-        let separator = try OnlineSeparator<T>(configuration: Self.configuration(algorithm))
+    private func expectNoAllocations<T: EngineScalar>(_: T.Type, _ structure: SourceStructure) throws {
+        let separator = try OnlineSeparator<T>(configuration: Self.configuration(structure))
         _ = TestStream<T>(hop: 128, hops: 10).process(separator, hops: 0..<10)
         let state = separator.makeState()
         // The first call may instantiate generic metadata in unspecialised (debug) code, as any
@@ -155,7 +156,7 @@ struct SeparatorStateTests {
             try separator.copyState(into: state)
             try separator.loadState(state)
         }
-        #expect(allocations == 0, "\(allocations) allocations saving and loading a \(T.self) \(algorithm) engine")
+        #expect(allocations == 0, "\(allocations) allocations saving and loading a \(T.self) \(structure) engine")
     }
 }
 

@@ -1,3 +1,4 @@
+import EngineParameters
 import RealtimeEngine
 import RealtimeSupport
 import TestSupport
@@ -9,17 +10,17 @@ import Testing
 @Suite("Real-time safety")
 struct SteadyStateAllocationTests {
     struct Case: CustomTestStringConvertible, Sendable {
-        var algorithm: SeparatorConfiguration.Algorithm
+        var structure: SourceStructure
         var rule: SeparatorConfiguration.UpdateRule
         var channels: Int
-        var testDescription: String { "\(algorithm)-\(rule) M=\(channels)" }
+        var testDescription: String { "\(structure)-\(rule) M=\(channels)" }
     }
 
     static let cases = [
-        Case(algorithm: .iva, rule: .ip, channels: 2),
-        Case(algorithm: .iva, rule: .iss, channels: 3),
-        Case(algorithm: .ilrma, rule: .iss, channels: 2),
-        Case(algorithm: .ilrma, rule: .ip, channels: 4),
+        Case(structure: .spherical, rule: .ip, channels: 2),
+        Case(structure: .spherical, rule: .iss, channels: 3),
+        Case(structure: .lowRank, rule: .iss, channels: 2),
+        Case(structure: .lowRank, rule: .ip, channels: 4),
     ]
 
     @Test("process() allocates nothing in steady state", arguments: cases)
@@ -31,7 +32,7 @@ struct SteadyStateAllocationTests {
 
     private func expectNoAllocations<T: EngineScalar>(_: T.Type, _ testCase: Case) throws {
         var configuration = SeparatorConfiguration(channels: testCase.channels)
-        configuration.algorithm = testCase.algorithm
+        configuration.structure = testCase.structure
         configuration.updateRule = testCase.rule
         configuration.frameLength = 512
         configuration.hop = 128

@@ -1,9 +1,9 @@
 import EngineParameters
 import PlainDecimal
 
-/// The density assumed for each separated source, as configuration: names and shapes that a
-/// user writes (`laplace`, `ggd:0.5`, `t:2`, `gauss`) and the engine turns into a `SourceModel`.
-public enum SourceModelKind: Sendable, Equatable, CustomStringConvertible, BitwiseCopyable {
+/// The density half of a source model, as configuration: names and shapes that a user writes
+/// (`laplace`, `ggd:0.5`, `t:2`, `gauss`) and the engine turns into a `SourceDensity`.
+public enum SourceDensityKind: Sendable, Equatable, CustomStringConvertible, BitwiseCopyable {
     /// Spherical Laplace: weight ∝ 1/‖y‖, the classic IVA contrast.
     case laplace
     /// Generalised Gaussian with shape β (β = 1 Laplace, β = 2 Gaussian; β < 1 is sparser).
@@ -13,8 +13,8 @@ public enum SourceModelKind: Sendable, Equatable, CustomStringConvertible, Bitwi
     /// Gaussian with a time-varying variance: weight ∝ 1/‖y‖².
     case gaussian
 
-    /// Parses the user-facing spelling; nil when the text names no model. The shape is a plain
-    /// decimal number (`Double(plainDecimal:)`): `t:5\0` or `t:0x1p3` name no model.
+    /// Parses the user-facing spelling; nil when the text names no density. The shape is a plain
+    /// decimal number (`Double(plainDecimal:)`): `t:5\0` or `t:0x1p3` name no density.
     public init?(parsing text: String) {
         let parts = text.lowercased().split(separator: ":", maxSplits: 1).map(String.init)
         let shape = parts.count == 2 ? Double(plainDecimal: parts[1]) : nil
