@@ -64,6 +64,7 @@ struct SeparatorStateTests {
         configuration.density = .generalizedGaussian(beta: 0.5)
         configuration.referenceMic = 1
         configuration.loading = 0.02
+        configuration.overrides[1] = .init(structure: .spherical, density: .gaussian)
         let bytes = try Self.savedBytes(Double.self, configuration)
         #expect(Array(bytes.prefix(8)) == Array("BSSDSTAT".utf8))
         let decoded = try SeparatorState<Double>(decoding: bytes)
@@ -77,8 +78,9 @@ struct SeparatorStateTests {
         #expect(throws: SeparatorStateError.notAStateFile) { try SeparatorState<Float>(decoding: [UInt8]("[engine]\nalpha = 0.97\n".utf8)) }
         #expect(throws: SeparatorStateError.notAStateFile) { try SeparatorState<Float>(decoding: []) }
         #expect(SeparatorStateError.notAStateFile.description.contains("not a bssd state file"))
-        bytes[8] = 2
-        #expect(throws: SeparatorStateError.unsupportedVersion(2, supported: 1)) { try SeparatorState<Float>(decoding: bytes) }
+        // Version 1 (one structure and density for all sources) is the format before this one.
+        bytes[8] = 1
+        #expect(throws: SeparatorStateError.unsupportedVersion(1, supported: 2)) { try SeparatorState<Float>(decoding: bytes) }
     }
 
     @Test("Truncated and damaged files are refused")
@@ -125,8 +127,8 @@ struct SeparatorStateTests {
     @Test("An index out of range is refused and the engine is left as it was")
     func outOfRange() throws {
         var bytes = try Self.savedBytes(Float.self)
-        // The header is 100 bytes; the first integer is the slot of the history's newest frame.
-        bytes[100] = 99
+        // The header is 531 bytes; the first integer is the slot of the history's newest frame.
+        bytes[531] = 99
         let checksum = fnv1a(bytes.dropLast(8))
         for i in 0..<8 { bytes[bytes.count - 8 + i] = UInt8(truncatingIfNeeded: checksum >> (8 * UInt64(i))) }
         let state = try SeparatorState<Float>(decoding: bytes)
