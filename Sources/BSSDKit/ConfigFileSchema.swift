@@ -32,15 +32,15 @@ enum ConfigFileSchema {
         keys.first { $0.section == section && $0.name == name }
     }
 
-    /// The key a problem of `check()` names; `sources` is not a key of its own (K = M).
+    /// The key a problem of `check()` names.
     static func key(named name: String) -> ConfigFileKey? {
-        keys.first { $0.name == (name == "sources" ? "channels" : name) }
+        keys.first { $0.name == name }
     }
 
     /// The keys `check()` judges against another key's value, by that key: hop must divide the
     /// frame, block fit the history, reference_mic and routing the channel counts.
     private static let dependents: [String: Set<String>] = [
-        "audio.channels": ["engine.reference_mic", "output.routing"],
+        "audio.channels": ["engine.sources", "engine.reference_mic", "output.routing"],
         "audio.playback_channels": ["output.routing"],
         "engine.frame": ["engine.hop"],
         "engine.history": ["engine.block"],
@@ -58,7 +58,6 @@ enum ConfigFileSchema {
         ConfigFileKey("audio", "channels") { value, draft throws(ConfigFileError.Reason) in
             let channels = try value.integer()
             draft.daemon.engine.channels = channels
-            draft.daemon.engine.sources = channels
         },
         integer("audio", "playback_channels", \.daemon.playbackChannels),
         integer("audio", "period", \.daemon.periodFrames),
@@ -75,6 +74,7 @@ enum ConfigFileSchema {
     ]
 
     private static let engine: [ConfigFileKey] = [
+        integer("engine", "sources", \.sources),
         choice("engine", "algorithm", \.daemon.engine.algorithm),
         choice("engine", "update", \.daemon.engine.updateRule),
         ConfigFileKey("engine", "model") { value, draft throws(ConfigFileError.Reason) in

@@ -57,6 +57,7 @@ extension OnlineSeparator {
         synthesizer.transferState(&transfer)
         history.transferState(&transfer)
         covariances.transferState(&transfer)
+        mixture?.transferState(&transfer)
         demixing.transferState(&transfer)
         update.transferState(&transfer)
         envelope.transferState(&transfer)

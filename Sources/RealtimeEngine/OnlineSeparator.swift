@@ -23,6 +23,8 @@ public final class OnlineSeparator<T: EngineScalar> {
     let synthesizer: STFTSynthesizer<T>
     let history: FrameHistory<T>
     let covariances: WeightedCovariances<T>
+    /// The mixture's covariance, for the background of W when K < M; nil when K = M.
+    let mixture: MixtureCovariance<T>?
     let demixing: DemixingMatrices<T>
     let update: DemixingUpdate<T>
     /// Each source's average spectrum, which both structure models whiten by.
@@ -63,8 +65,9 @@ public final class OnlineSeparator<T: EngineScalar> {
         let R = configuration.history
         history = FrameHistory(capacity: R, channels: channels, bins: bins)
         covariances = WeightedCovariances(sources: sources, channels: channels, bins: bins)
-        demixing = DemixingMatrices(channels: channels, bins: bins)
-        update = DemixingUpdate(channels: channels, bins: bins)
+        mixture = sources < channels ? MixtureCovariance(channels: channels, bins: bins) : nil
+        demixing = DemixingMatrices(channels: channels, sources: sources, bins: bins)
+        update = DemixingUpdate(channels: channels, sources: sources, bins: bins, mixture: mixture)
         envelope = SpectralEnvelope(sources: sources, bins: bins)
         let density = SourceDensity(configuration.model)
         spherical = SphericalVarianceModel(density: density, envelope: envelope)
@@ -74,7 +77,7 @@ public final class OnlineSeparator<T: EngineScalar> {
         forgettingPowers = EngineBuffer(R + 1)
         input = EngineBuffer(hop * channels)
         frameRe = EngineBuffer(channels * bins); frameIm = EngineBuffer(channels * bins)
-        outRe = EngineBuffer(channels * bins); outIm = EngineBuffer(channels * bins)
+        outRe = EngineBuffer(sources * bins); outIm = EngineBuffer(sources * bins)
         power = EngineBuffer(sources * bins)
         newWeightSums = EngineBuffer(sources * bins); oldWeightSums = EngineBuffer(sources * bins)
         weights = EngineBuffer(R * sources * bins)
@@ -137,6 +140,7 @@ public final class OnlineSeparator<T: EngineScalar> {
         synthesizer.reset()
         history.reset()
         covariances.reset()
+        mixture?.reset()
         demixing.reset()
         envelope.reset()
         spherical.reset()
@@ -154,6 +158,7 @@ public final class OnlineSeparator<T: EngineScalar> {
                             weights: weights.pointer, history: history)
         model.advance(retiring: retiring, coefficient: coefficient)
         history.push(re: frameRe.pointer, im: frameIm.pointer)
+        mixture?.accumulate(re: frameRe.pointer, im: frameIm.pointer, forgetting: forgettingPowers.pointer[1])
     }
 
     private func updateDemixing() {
