@@ -14,8 +14,9 @@ final class DemixingMatrices<T: EngineScalar> {
     let bins: Int
     let re: EngineBuffer<T>
     let im: EngineBuffer<T>
-    /// A(f) = W(f)⁻¹, laid out like W: exact after `updateScales`; IP, which reads it, keeps it in
-    /// step with every row it changes, while ISS leaves it to the next `updateScales`.
+    /// A(f) = W(f)⁻¹, laid out like W: exact after `updateScales`; square IP, which reads it, keeps
+    /// it in step with every row it changes, while ISS and the overdetermined IP (which derives the
+    /// columns it needs from the mixture covariance) leave it to the next `updateScales`.
     let inverseRe: EngineBuffer<T>
     let inverseIm: EngineBuffer<T>
     /// A_ref,k(f) = (W(f)⁻¹)_ref,k at `k * F + f`: scales output k (minimal distortion principle).

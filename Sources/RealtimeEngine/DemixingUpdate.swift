@@ -54,8 +54,9 @@ final class DemixingUpdate<T: EngineScalar> {
         transfer.counter(&singularSolves)
     }
 
-    /// IP also keeps `matrices`' inverse in step with every row it changes; ISS leaves it to the
-    /// next `DemixingMatrices.updateScales`, which recomputes it exactly.
+    /// Square IP also keeps `matrices`' inverse in step with every row it changes; ISS and the
+    /// overdetermined IP leave it to the next `DemixingMatrices.updateScales`, which recomputes it
+    /// exactly.
     func sweep(rule: SeparatorConfiguration.UpdateRule, demixing matrices: DemixingMatrices<T>, covariances: WeightedCovariances<T>) {
         switch channels {
         case 2: sweep(rule: rule, matrices: matrices, covariances: covariances, ChannelCount<2>())

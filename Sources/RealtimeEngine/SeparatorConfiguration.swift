@@ -8,7 +8,7 @@ public struct SeparatorConfiguration: Sendable, Equatable, BitwiseCopyable {
 
     /// Microphones (M).
     public var channels: Int
-    /// Separated outputs (K); the determined case K = M is what the engine supports today.
+    /// Separated outputs (K), 2 to M: K < M separates K sources from a background (OverIVA).
     public var sources: Int
     public var frameLength: Int = 4096
     public var hop: Int = 1024
