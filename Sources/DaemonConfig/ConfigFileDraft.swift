@@ -5,6 +5,8 @@ import RealtimeEngine
 /// those are kept apart here and resolved once every key is in (`configuration()`).
 struct ConfigFileDraft {
     var daemon = DaemonConfigurationFile.defaults
+    /// `engine.sources`; nil is one per microphone of whatever `audio.channels` the file chose.
+    var sources: Int?
     /// `engine.hop`; nil is frame/4 of whatever frame the file chose.
     var hop: Int?
     /// `output.routing`; nil is source p on playback channel p.
@@ -27,6 +29,7 @@ struct ConfigFileDraft {
     func configuration() -> DaemonConfiguration {
         var configuration = daemon
         configuration.engine.hop = hop ?? configuration.engine.frameLength / 4
+        configuration.engine.sources = sources ?? configuration.engine.channels
         let identity = OutputSettings.identity(
             sources: configuration.engine.sources,
             playbackChannels: configuration.playbackChannels ?? configuration.engine.sources)

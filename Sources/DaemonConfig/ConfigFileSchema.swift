@@ -34,16 +34,16 @@ enum ConfigFileSchema {
         keys.first { $0.section == section && $0.name == name }
     }
 
-    /// The key a problem of `check()` names; `sources` is not a key of its own (K = M).
+    /// The key a problem of `check()` names.
     static func key(named name: String) -> ConfigFileKey? {
         // A source's own model (`source.1.density`) is a key of the `engine.source` table.
-        keys.first { $0.name == (name == "sources" ? "channels" : String(name.prefix { $0 != "." })) }
+        keys.first { $0.name == String(name.prefix { $0 != "." }) }
     }
 
     /// The keys `check()` judges against another key's value, by that key: hop must divide the
     /// frame, block fit the history, reference_mic and routing the channel counts.
     private static let dependents: [String: Set<String>] = [
-        "audio.channels": ["engine.reference_mic", "engine.source", "output.routing"],
+        "audio.channels": ["engine.sources", "engine.reference_mic", "engine.source", "output.routing"],
         "audio.playback_channels": ["output.routing"],
         "engine.frame": ["engine.hop"],
         "engine.history": ["engine.block"],
@@ -61,7 +61,6 @@ enum ConfigFileSchema {
         ConfigFileKey("audio", "channels") { value, draft throws(ConfigFileError.Reason) in
             let channels = try value.integer()
             draft.daemon.engine.channels = channels
-            draft.daemon.engine.sources = channels
         },
         integer("audio", "playback_channels", \.daemon.playbackChannels),
         integer("audio", "period", \.daemon.periodFrames),
@@ -78,6 +77,7 @@ enum ConfigFileSchema {
     ]
 
     private static let engine: [ConfigFileKey] = [
+        integer("engine", "sources", \.sources),
         choice("engine", "structure", \.daemon.engine.structure),
         choice("engine", "update", \.daemon.engine.updateRule),
         ConfigFileKey("engine", "density") { value, draft throws(ConfigFileError.Reason) in

@@ -10,7 +10,7 @@ extension DaemonConfiguration {
             "capture '\(captureDevice)' \(captureChannels) ch → playback '\(playbackDevice)' \(resolvedPlaybackChannels) ch"
                 + ", \(sampleRate) Hz, period \(periodFrames) × \(periods), prefill \(playbackPrefillPeriods), \(pacing.rawValue)"
                 + (alsaDefinitions == nil ? "" : ", own ALSA definitions"),
-            "engine \(engine.modelSummary) \(engine.updateRule.rawValue) frame \(engine.frameLength)"
+            "engine \(engine.sources) sources, \(engine.modelSummary) \(engine.updateRule.rawValue) frame \(engine.frameLength)"
                 + " hop \(engine.hop) α \(engine.forgetting) iterations \(engine.iterations) history \(engine.history)"
                 + " block \(engine.block) bases \(engine.nmfBases) reference mic \(engine.referenceMic) loading \(engine.loading)",
             "output [\(routes)] \(output.gainDecibels) dB" + (output.muted ? " muted" : "") + (output.bypass ? " bypassed" : "")

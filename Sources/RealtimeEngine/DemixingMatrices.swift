@@ -1,34 +1,41 @@
 /// W(f) for every bin (rows w_kᴴ: y = W x) and the projection-back scales that give each output
 /// the level and phase of its source's image at the reference microphone.
 ///
+/// W is M×M whatever the number of sources K: with K < M its first K rows demix the targets and
+/// the last M − K span the background (`BackgroundUpdate`), which keeps W invertible so that the
+/// targets' projection back is still read from A = W⁻¹. Only the K target rows are ever applied.
+///
 /// Entries are stored across bins (`(i * M + j) * F + f`) so that applying W to a frame is a set
 /// of contiguous loops the compiler vectorises, and the per-bin updates load runs of consecutive
 /// bins straight into SIMD lanes (`BinRun`).
 final class DemixingMatrices<T: EngineScalar> {
     let channels: Int
+    let sources: Int
     let bins: Int
     let re: EngineBuffer<T>
     let im: EngineBuffer<T>
-    /// A(f) = W(f)⁻¹, laid out like W: exact after `updateScales`; IP, which reads it, keeps it in
-    /// step with every row it changes, while ISS leaves it to the next `updateScales`.
+    /// A(f) = W(f)⁻¹, laid out like W: exact after `updateScales`; square IP, which reads it, keeps
+    /// it in step with every row it changes, while ISS and the overdetermined IP (which derives the
+    /// columns it needs from the mixture covariance) leave it to the next `updateScales`.
     let inverseRe: EngineBuffer<T>
     let inverseIm: EngineBuffer<T>
     /// A_ref,k(f) = (W(f)⁻¹)_ref,k at `k * F + f`: scales output k (minimal distortion principle).
     let scaleRe: EngineBuffer<T>
     let scaleIm: EngineBuffer<T>
-    /// Gauss–Jordan scratch of one `BinRun`: W reduced to I while I becomes W⁻¹.
+    /// `LaneLinearSystem` scratch of one `BinRun`: W reduced to I while I becomes W⁻¹.
     private let system: ComplexLaneBuffer<T>
     private let solution: ComplexLaneBuffer<T>
 
-    init(channels: Int, bins: Int) {
+    init(channels: Int, sources: Int, bins: Int) {
         self.channels = channels
+        self.sources = sources
         self.bins = bins
         re = EngineBuffer(channels * channels * bins)
         im = EngineBuffer(channels * channels * bins)
         inverseRe = EngineBuffer(channels * channels * bins)
         inverseIm = EngineBuffer(channels * channels * bins)
-        scaleRe = EngineBuffer(channels * bins)
-        scaleIm = EngineBuffer(channels * bins)
+        scaleRe = EngineBuffer(sources * bins)
+        scaleIm = EngineBuffer(sources * bins)
         system = ComplexLaneBuffer(channels * channels)
         solution = ComplexLaneBuffer(channels * channels)
         reset()
@@ -58,12 +65,12 @@ final class DemixingMatrices<T: EngineScalar> {
         transfer.buffer(scaleIm)
     }
 
-    /// y = W x for one planar M×F frame.
+    /// y = W_s x for one planar M×F frame: the K target rows, planar K×F.
     func demix(re xr: UnsafePointer<T>, im xi: UnsafePointer<T>, intoRe yr: UnsafeMutablePointer<T>, intoIm yi: UnsafeMutablePointer<T>) {
-        let M = channels, F = bins
-        yr.update(repeating: 0, count: M &* F)
-        yi.update(repeating: 0, count: M &* F)
-        for k in 0..<M {
+        let M = channels, K = sources, F = bins
+        yr.update(repeating: 0, count: K &* F)
+        yi.update(repeating: 0, count: K &* F)
+        for k in 0..<K {
             let outR = yr + k &* F, outI = yi + k &* F
             for m in 0..<M {
                 let wr = re.pointer + (k &* M &+ m) &* F, wi = im.pointer + (k &* M &+ m) &* F
@@ -76,24 +83,9 @@ final class DemixingMatrices<T: EngineScalar> {
         }
     }
 
-    /// Applies the projection-back scales to a demixed frame in place.
-    func scale(re yr: UnsafeMutablePointer<T>, im yi: UnsafeMutablePointer<T>) {
-        let s = scaleRe.pointer, t = scaleIm.pointer
-        for i in 0..<(channels &* bins) {
-            let r = yr[i], q = yi[i]
-            yr[i] = r * s[i] - q * t[i]
-            yi[i] = r * t[i] + q * s[i]
-        }
-    }
-
     /// Recomputes A = W⁻¹ exactly per bin, which also ends any drift of IP's rank-one updates to
     /// it, and takes the scales from its row `reference`. A bin whose W is singular keeps its
-    /// previous inverse and scales.
-    ///
-    /// Gauss–Jordan elimination on lanes of bins: the partial pivoting that a general W needs
-    /// (it may be close to a permutation) is done per lane by masked row swaps, each row below the
-    /// pivot swapping up when its entry is larger, so every lane takes the same steps; a swap that
-    /// no lane wants is skipped.
+    /// previous inverse and scales (Gauss–Jordan elimination on lanes of bins, `LaneLinearSystem`).
     func updateScales(reference: Int) {
         switch channels {
         case 2: updateScales(reference: reference, ChannelCount<2>())
@@ -109,7 +101,6 @@ final class DemixingMatrices<T: EngineScalar> {
 
     private func updateScales<let M: Int>(reference: Int, _: ChannelCount<M>) {
         let b = system.pointer, x = solution.pointer
-        let tiny = T.Lanes(repeating: T.leastNormalMagnitude), huge = T.Lanes(repeating: T.greatestFiniteMagnitude)
         let WR = re.pointer, WI = im.pointer, AR = inverseRe.pointer, AI = inverseIm.pointer
         let SR = scaleRe.pointer, SI = scaleIm.pointer
         var start = 0
@@ -121,47 +112,17 @@ final class DemixingMatrices<T: EngineScalar> {
                     x[i &* M &+ j] = i == j ? .one : .zero
                 }
             }
-            var valid = T.LaneMask(repeating: true)
-            for c in 0..<M {
-                for r in (c &+ 1)..<M {
-                    let larger = T.mask(b[r &* M &+ c].magnitudeSquared, greaterThan: b[c &* M &+ c].magnitudeSquared)
-                    guard T.any(larger) else { continue }
-                    for j in c..<M { swapLanes(b + (c &* M &+ j), b + (r &* M &+ j), where: larger) }
-                    for j in 0..<M { swapLanes(x + (c &* M &+ j), x + (r &* M &+ j), where: larger) }
-                }
-                let pivot = b[c &* M &+ c]
-                let magnitude = pivot.magnitudeSquared
-                let regular = T.mask(magnitude, above: tiny, atMost: huge)
-                valid = T.both(valid, regular)
-                let inverse = ComplexLanes<T>.one.selecting(pivot, where: regular).reciprocal
-                for j in (c &+ 1)..<M { b[c &* M &+ j] = b[c &* M &+ j] * inverse }
-                for j in 0..<M { x[c &* M &+ j] = x[c &* M &+ j] * inverse }
-                for r in 0..<M where r != c {
-                    let factor = b[r &* M &+ c]
-                    for j in (c &+ 1)..<M { b[r &* M &+ j] -= factor * b[c &* M &+ j] }
-                    for j in 0..<M { x[r &* M &+ j] -= factor * x[c &* M &+ j] }
-                }
-            }
+            var valid = LaneLinearSystem.solve(b, x, size: M, columns: M)
             for i in 0..<(M &* M) { valid = T.both(valid, x[i].isFinite) }
             for i in 0..<(M &* M) {
                 let kept = run.load(re: AR, im: AI, entry: i)
                 run.store(kept.selecting(x[i], where: valid), re: AR, im: AI, entry: i)
             }
-            for k in 0..<M {
+            for k in 0..<sources {
                 let kept = run.load(re: SR, im: SI, entry: k)
                 run.store(kept.selecting(x[reference &* M &+ k], where: valid), re: SR, im: SI, entry: k)
             }
             start &+= T.Lanes.scalarCount
         }
-    }
-
-    @inline(__always)
-    private func swapLanes(
-        _ p: UnsafeMutablePointer<ComplexLanes<T>>, _ q: UnsafeMutablePointer<ComplexLanes<T>>,
-        where mask: T.LaneMask
-    ) {
-        let a = p.pointee, b = q.pointee
-        p.pointee = a.selecting(b, where: mask)
-        q.pointee = b.selecting(a, where: mask)
     }
 }

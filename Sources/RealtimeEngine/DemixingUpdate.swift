@@ -7,9 +7,15 @@
 /// copied into lane scratch, updated for all its bins at once, and copied back. Nothing in either
 /// rule branches on data: guards become lane masks, so a bin that fails one keeps its old row
 /// while its neighbours in the run proceed.
+///
+/// With fewer sources than microphones (K < M) only IP applies: it updates the K target rows and
+/// leaves the other M − K to the `BackgroundUpdate` (OverIVA).
 final class DemixingUpdate<T: EngineScalar> {
     let channels: Int
+    let sources: Int
     let bins: Int
+    /// The background of W when K < M; nil when K = M.
+    private let background: BackgroundUpdate<T>?
     /// W and A = W⁻¹ of the run, row-major M×M.
     private let demixing: ComplexLaneBuffer<T>
     private let inverse: ComplexLaneBuffer<T>
@@ -22,9 +28,12 @@ final class DemixingUpdate<T: EngineScalar> {
     /// Source updates (one per bin) skipped because the system was singular.
     private(set) var singularSolves = 0
 
-    init(channels: Int, bins: Int) {
+    /// `mixture` is required exactly when sources < channels.
+    init(channels: Int, sources: Int, bins: Int, mixture: MixtureCovariance<T>?) {
         self.channels = channels
+        self.sources = sources
         self.bins = bins
+        background = mixture.map { BackgroundUpdate(mixture: $0, sources: sources) }
         let M = channels
         demixing = ComplexLaneBuffer(M * M)
         inverse = ComplexLaneBuffer(M * M)
@@ -45,8 +54,9 @@ final class DemixingUpdate<T: EngineScalar> {
         transfer.counter(&singularSolves)
     }
 
-    /// IP also keeps `matrices`' inverse in step with every row it changes; ISS leaves it to the
-    /// next `DemixingMatrices.updateScales`, which recomputes it exactly.
+    /// Square IP also keeps `matrices`' inverse in step with every row it changes; ISS and the
+    /// overdetermined IP leave it to the next `DemixingMatrices.updateScales`, which recomputes it
+    /// exactly.
     func sweep(rule: SeparatorConfiguration.UpdateRule, demixing matrices: DemixingMatrices<T>, covariances: WeightedCovariances<T>) {
         switch channels {
         case 2: sweep(rule: rule, matrices: matrices, covariances: covariances, ChannelCount<2>())
@@ -70,11 +80,14 @@ final class DemixingUpdate<T: EngineScalar> {
         while start < bins {
             let run = BinRun<T>(start: start, bins: bins)
             for i in 0..<(M &* M) { w[i] = run.load(re: WR, im: WI, entry: i) }
-            switch rule {
-            case .ip:
+            switch (rule, background) {
+            case (.ip, let background?):
+                overdeterminedProjection(run, covariances: covariances, background: background, ChannelCount<M>())
+            case (.ip, nil):
                 for i in 0..<(M &* M) { a[i] = run.load(re: AR, im: AI, entry: i) }
                 iterativeProjection(run, covariances: covariances, ChannelCount<M>())
-            case .iss:
+            case (.iss, _):
+                // `SeparatorConfiguration.validate` admits ISS only for K = M.
                 sourceSteering(run, covariances: covariances, ChannelCount<M>())
             }
             var finite = w[0].isFinite
@@ -91,94 +104,127 @@ final class DemixingUpdate<T: EngineScalar> {
                 }
             }
             for i in 0..<(M &* M) { run.store(w[i], re: WR, im: WI, entry: i) }
-            switch rule {
-            case .ip: for i in 0..<(M &* M) { run.store(a[i], re: AR, im: AI, entry: i) }
-            case .iss: break  // ISS did not load A, so there is none to store.
+            switch (rule, background) {
+            case (.ip, nil): for i in 0..<(M &* M) { run.store(a[i], re: AR, im: AI, entry: i) }
+            // ISS did not load A, and the overdetermined IP took only its first K columns, in
+            // closed form: the next `updateScales` recomputes it.
+            case (.iss, _), (.ip, _?): break
             }
             start &+= T.Lanes.scalarCount
         }
     }
 
-    /// w_k = V_k⁻¹ a_k / √(a_kᴴ V_k⁻¹ a_k) with a_k column k of A = W⁻¹; row k of W becomes w_kᴴ.
+    /// IP over all M rows, A kept in step by Sherman–Morrison after each.
+    @inline(__always)
+    private func iterativeProjection<let M: Int>(_ run: BinRun<T>, covariances: WeightedCovariances<T>, _: ChannelCount<M>) {
+        for k in 0..<M {
+            let valid = projectSource(k, run, covariances: covariances, ChannelCount<M>())
+            followInverse(k, valid: valid, ChannelCount<M>())
+        }
+    }
+
+    /// IP over the K target rows, each from the column of A that the optimal background implies,
+    /// then the background rows for the new targets.
+    @inline(__always)
+    private func overdeterminedProjection<let M: Int>(
+        _ run: BinRun<T>, covariances: WeightedCovariances<T>, background: BackgroundUpdate<T>, _: ChannelCount<M>
+    ) {
+        let w = demixing.pointer, a = inverse.pointer
+        background.load(run, ChannelCount<M>())
+        for k in 0..<sources {
+            background.steeringVector(source: k, demixing: w, into: a, ChannelCount<M>())
+            _ = projectSource(k, run, covariances: covariances, ChannelCount<M>())
+        }
+        singularSolves &+= run.countRejected(background.placeBackground(demixing: w, ChannelCount<M>()))
+    }
+
+    /// Row k of W: w_k = V_k⁻¹ a_k / √(a_kᴴ V_k⁻¹ a_k) with a_k column k of A = W⁻¹, row k
+    /// becoming w_kᴴ. Returns the lanes that were updated; the others keep their row.
     ///
     /// This is the textbook w_k = (W V_k)⁻¹ e_k, normalised by √(w_kᴴ V_k w_k): (W V_k)⁻¹ e_k =
     /// V_k⁻¹ a_k, and V_k is Hermitian positive definite (diagonal loading), so an unpivoted
     /// factorisation V_k = Uᴴ D U (U unit upper triangular) is stable and takes the same steps in
     /// every lane. It needs no square root (one per source remains, for the normaliser), and the
     /// normaliser a_kᴴ V_k⁻¹ a_k = Σ |t_i|²/D_i falls out of the forward substitution Uᴴ t = a_k.
-    /// A follows each new row by a Sherman–Morrison update, about as cheap as one more solve.
     @inline(__always)
-    private func iterativeProjection<let M: Int>(_ run: BinRun<T>, covariances: WeightedCovariances<T>, _: ChannelCount<M>) {
+    private func projectSource<let M: Int>(
+        _ k: Int, _ run: BinRun<T>, covariances: WeightedCovariances<T>, _: ChannelCount<M>
+    ) -> T.LaneMask {
         let P = M &* (M &+ 1) / 2
         let w = demixing.pointer, a = inverse.pointer, u = covariance.pointer
         let t = first.pointer, z = second.pointer, c = third.pointer
         let vr = covariances.re.pointer, vi = covariances.im.pointer
-        let block = run.inBlocks(of: covariances.blockBins, entries: M &* P)
+        let block = run.inBlocks(of: covariances.blockBins, entries: sources &* P)
         let tiny = T.Lanes(repeating: T.leastNormalMagnitude), huge = T.Lanes(repeating: T.greatestFiniteMagnitude)
         // A pivot counts as zero when its square underflows, the test the pivoted solve of W V_k
         // applied. It is what switches the update off in digital silence, where V_k is only the
         // tiny loading: updating there blows W up by 1/√‖V_k‖ (~1e150) and poisons the source model.
         let pivotFloor = T.Lanes(repeating: T.leastNormalMagnitude.squareRoot())
         let one = T.Lanes(repeating: 1)
-        for k in 0..<M {
-            for p in 0..<P { u[p] = block.load(re: vr, im: vi, entry: k &* P &+ p) }
-            // V_k = Uᴴ D U in place; diagonal entry i becomes (D_i, 1/D_i).
-            var valid = T.LaneMask(repeating: true)
-            for i in 0..<M {
-                let ii = pair(i, i, M)
-                var pivot = u[ii].re
-                for m in 0..<i {
-                    c[m] = u[pair(m, i, M)].conjugate * u[pair(m, m, M)].re
-                    pivot -= (c[m] * u[pair(m, i, M)]).re
-                }
-                let positive = T.mask(pivot, above: pivotFloor, atMost: huge)
-                valid = T.both(valid, positive)
-                pivot = T.select(pivot, where: positive, else: one)
-                let inversePivot = 1 / pivot
-                u[ii] = ComplexLanes(re: pivot, im: inversePivot)
-                for j in (i &+ 1)..<M {
-                    var x = u[ii &+ j &- i]
-                    for m in 0..<i { x -= c[m] * u[pair(m, j, M)] }
-                    u[ii &+ j &- i] = x * inversePivot
-                }
+        for p in 0..<P { u[p] = block.load(re: vr, im: vi, entry: k &* P &+ p) }
+        // V_k = Uᴴ D U in place; diagonal entry i becomes (D_i, 1/D_i).
+        var valid = T.LaneMask(repeating: true)
+        for i in 0..<M {
+            let ii = pair(i, i, M)
+            var pivot = u[ii].re
+            for m in 0..<i {
+                c[m] = u[pair(m, i, M)].conjugate * u[pair(m, m, M)].re
+                pivot -= (c[m] * u[pair(m, i, M)]).re
             }
-            // Uᴴ t = a_k, front to back; a_kᴴ V_k⁻¹ a_k = Σ |t_i|²/D_i.
-            var norm = T.Lanes()
-            for i in 0..<M {
-                var x = a[i &* M &+ k]
-                for m in 0..<i { x -= ComplexLanes.conjugateProduct(u[pair(m, i, M)], t[m]) }
-                t[i] = x
-                norm += x.magnitudeSquared * u[pair(i, i, M)].im
+            let positive = T.mask(pivot, above: pivotFloor, atMost: huge)
+            valid = T.both(valid, positive)
+            pivot = T.select(pivot, where: positive, else: one)
+            let inversePivot = 1 / pivot
+            u[ii] = ComplexLanes(re: pivot, im: inversePivot)
+            for j in (i &+ 1)..<M {
+                var x = u[ii &+ j &- i]
+                for m in 0..<i { x -= c[m] * u[pair(m, j, M)] }
+                u[ii &+ j &- i] = x * inversePivot
             }
-            let normal = T.mask(norm, above: tiny, atMost: huge)
-            valid = T.both(valid, normal)
-            let scale = 1 / T.select(norm, where: normal, else: one).squareRoot()
-            // U z = D⁻¹ t, back to front; the new row is (z / √norm)ᴴ.
-            var i = M &- 1
-            while i >= 0 {
-                let ii = pair(i, i, M)
-                var x = t[i] * u[ii].im
-                for j in (i &+ 1)..<M { x -= u[ii &+ j &- i] * z[j] }
-                z[i] = x
-                i &-= 1
-            }
-            singularSolves &+= run.countRejected(valid)
-            for j in 0..<M {
-                w[k &* M &+ j] = w[k &* M &+ j].selecting((z[j] * scale).conjugate, where: valid)
-            }
-            // Sherman–Morrison: with r = (new row k of W) A, A ← A − a_k (r − e_kᵀ) / r_k.
-            for j in 0..<M {
-                var x = ComplexLanes<T>.zero
-                for m in 0..<M { x += w[k &* M &+ m] * a[m &* M &+ j] }
-                c[j] = x
-            }
-            let pivot = c[k].reciprocal
-            c[k] -= .one
-            for j in 0..<M { c[j] = ComplexLanes<T>.zero.selecting(c[j] * pivot, where: valid) }
-            for m in 0..<M {
-                let column = a[m &* M &+ k]
-                for j in 0..<M { a[m &* M &+ j] -= column * c[j] }
-            }
+        }
+        // Uᴴ t = a_k, front to back; a_kᴴ V_k⁻¹ a_k = Σ |t_i|²/D_i.
+        var norm = T.Lanes()
+        for i in 0..<M {
+            var x = a[i &* M &+ k]
+            for m in 0..<i { x -= ComplexLanes.conjugateProduct(u[pair(m, i, M)], t[m]) }
+            t[i] = x
+            norm += x.magnitudeSquared * u[pair(i, i, M)].im
+        }
+        let normal = T.mask(norm, above: tiny, atMost: huge)
+        valid = T.both(valid, normal)
+        let scale = 1 / T.select(norm, where: normal, else: one).squareRoot()
+        // U z = D⁻¹ t, back to front; the new row is (z / √norm)ᴴ.
+        var i = M &- 1
+        while i >= 0 {
+            let ii = pair(i, i, M)
+            var x = t[i] * u[ii].im
+            for j in (i &+ 1)..<M { x -= u[ii &+ j &- i] * z[j] }
+            z[i] = x
+            i &-= 1
+        }
+        singularSolves &+= run.countRejected(valid)
+        for j in 0..<M {
+            w[k &* M &+ j] = w[k &* M &+ j].selecting((z[j] * scale).conjugate, where: valid)
+        }
+        return valid
+    }
+
+    /// Sherman–Morrison after row k of W changed in the lanes of `valid`: with r = (new row k of
+    /// W) A, A ← A − a_k (r − e_kᵀ) / r_k.
+    @inline(__always)
+    private func followInverse<let M: Int>(_ k: Int, valid: T.LaneMask, _: ChannelCount<M>) {
+        let w = demixing.pointer, a = inverse.pointer, c = third.pointer
+        for j in 0..<M {
+            var x = ComplexLanes<T>.zero
+            for m in 0..<M { x += w[k &* M &+ m] * a[m &* M &+ j] }
+            c[j] = x
+        }
+        let pivot = c[k].reciprocal
+        c[k] -= .one
+        for j in 0..<M { c[j] = ComplexLanes<T>.zero.selecting(c[j] * pivot, where: valid) }
+        for m in 0..<M {
+            let column = a[m &* M &+ k]
+            for j in 0..<M { a[m &* M &+ j] -= column * c[j] }
         }
     }
 

@@ -5,6 +5,7 @@ extension OnlineIVA {
     func transferState(_ transfer: inout StateTransfer<T>) {
         history.transferState(&transfer)
         covariances.transferState(&transfer)
+        mixture?.transferState(&transfer)
         demixing.transferState(&transfer)
         update.transferState(&transfer)
         models.transferState(&transfer)

@@ -17,6 +17,8 @@ final class OnlineIVA<T: EngineScalar>: SeparationFamily {
 
     let history: FrameHistory<T>
     let covariances: WeightedCovariances<T>
+    /// The mixture's covariance, for the background of W when K < M; nil when K = M.
+    let mixture: MixtureCovariance<T>?
     let demixing: DemixingMatrices<T>
     let update: DemixingUpdate<T>
     /// Each source's density and structure, which turn output powers into weights.
@@ -41,11 +43,12 @@ final class OnlineIVA<T: EngineScalar>: SeparationFamily {
         let R = configuration.history
         history = FrameHistory(capacity: R, channels: channels, bins: bins)
         covariances = WeightedCovariances(sources: sources, channels: channels, bins: bins)
-        demixing = DemixingMatrices(channels: channels, bins: bins)
-        update = DemixingUpdate(channels: channels, bins: bins)
+        mixture = sources < channels ? MixtureCovariance(channels: channels, bins: bins) : nil
+        demixing = DemixingMatrices(channels: channels, sources: sources, bins: bins)
+        update = DemixingUpdate(channels: channels, sources: sources, bins: bins, mixture: mixture)
         models = SourceModels(configuration: configuration, registry: structures)
         forgettingPowers = EngineBuffer(R + 1)
-        outRe = EngineBuffer(channels * bins); outIm = EngineBuffer(channels * bins)
+        outRe = EngineBuffer(sources * bins); outIm = EngineBuffer(sources * bins)
         power = EngineBuffer(sources * bins)
         newWeightSums = EngineBuffer(sources * bins); oldWeightSums = EngineBuffer(sources * bins)
         weights = EngineBuffer(R * sources * bins)
@@ -87,6 +90,7 @@ final class OnlineIVA<T: EngineScalar>: SeparationFamily {
     func reset() {
         history.reset()
         covariances.reset()
+        mixture?.reset()
         demixing.reset()
         models.reset()
         weights.zero()
@@ -101,6 +105,7 @@ final class OnlineIVA<T: EngineScalar>: SeparationFamily {
                             weights: weights.pointer, history: history)
         models.advance(retiring: retiring, coefficient: coefficient)
         history.push(re: re, im: im)
+        mixture?.accumulate(re: re, im: im, forgetting: forgettingPowers.pointer[1])
     }
 
     private func updateDemixing() {

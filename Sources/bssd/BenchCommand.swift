@@ -26,6 +26,9 @@ struct BenchCommand: ParsableCommand {
     @Option(parsing: .upToNextOption, help: "Microphone counts to measure.")
     var channels: [Int] = [2, 4, 6, 8]
 
+    @Option(help: "Sources (K) to separate at every microphone count, capped at M (default: K = M). With K < M only the IP variant runs: ISS needs K = M.")
+    var sources: Int?
+
     @Option(parsing: .upToNextOption, help: "Settings to measure: reference, default.")
     var settings: [BenchSetting] = [.reference, .defaults]
 
@@ -34,7 +37,7 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         if !json {
-            print("setting    M  model          precision  frame/hop  RTF       blocks/s  allocs/block")
+            print("setting    M  K  model          precision  frame/hop  RTF       blocks/s  allocs/block")
         }
         for setting in settings {
             for m in channels {
@@ -42,6 +45,8 @@ struct BenchCommand: ParsableCommand {
                     for precision in ["float", "double"] {
                         var configuration = setting.configuration(channels: m)
                         variant.apply(to: &configuration)
+                        configuration.sources = min(sources ?? m, m)
+                        if configuration.sources < m && configuration.updateRule == .iss { continue }
                         let result = try precision == "float"
                             ? measure(Float.self, configuration) : measure(Double.self, configuration)
                         report(setting: setting, variant: variant, precision: precision, configuration: configuration, result: result)
@@ -87,7 +92,7 @@ struct BenchCommand: ParsableCommand {
     ) {
         if json {
             print("""
-                {"setting":"\(setting.rawValue)","channels":\(configuration.channels),"model":"\(variant.rawValue)",\
+                {"setting":"\(setting.rawValue)","channels":\(configuration.channels),"sources":\(configuration.sources),"model":"\(variant.rawValue)",\
                 "precision":"\(precision)","frame":\(configuration.frameLength),"hop":\(configuration.hop),\
                 "iterations":\(configuration.iterations),"history":\(configuration.history),\
                 "rtf":\(result.realTimeFactor),"blocks_per_second":\(result.blocksPerSecond),\
@@ -97,6 +102,7 @@ struct BenchCommand: ParsableCommand {
             let columns = [
                 setting.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0),
                 "\(configuration.channels)",
+                "\(configuration.sources)",
                 variant.rawValue.padding(toLength: 13, withPad: " ", startingAt: 0),
                 precision.padding(toLength: 9, withPad: " ", startingAt: 0),
                 "\(configuration.frameLength)/\(configuration.hop)".padding(toLength: 9, withPad: " ", startingAt: 0),

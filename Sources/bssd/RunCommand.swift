@@ -44,8 +44,11 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Sample rate in Hz, for both devices and the engine (granted exactly or refused). (default: \(defaults.sampleRate))")
     var rate: Int?
 
-    @Option(help: "Microphones to capture (M); also the number of separated sources. (default: \(defaults.captureChannels))")
+    @Option(help: "Microphones to capture (M); also the number of separated sources unless --sources or engine.sources says fewer. (default: \(defaults.captureChannels))")
     var channels: Int?
+
+    @Option(help: "Sources to separate (K), 1 to M: fewer than the microphones separates K talkers from a background (default: one per microphone).")
+    var sources: Int?
 
     @Option(name: .customLong("playback-channels"), help: "Channels to open for playback (default: one per source; extra ones are silent).")
     var playbackChannels: Int?
@@ -164,9 +167,11 @@ struct RunCommand: ParsableCommand {
         if let playback { configuration.playbackDevice = playback }
         if let rate { configuration.sampleRate = rate }
         if let channels {
+            // A square engine follows the new microphone count; one set to fewer sources keeps them.
+            if configuration.engine.sources == configuration.engine.channels { configuration.engine.sources = channels }
             configuration.engine.channels = channels
-            configuration.engine.sources = channels
         }
+        if let sources { configuration.engine.sources = sources }
         engine.apply(to: &configuration.engine)
         if let playbackChannels { configuration.playbackChannels = playbackChannels }
         if let period { configuration.periodFrames = period }

@@ -23,7 +23,7 @@ struct SeparateCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output WAV file, one channel per separated source.")
     var output: String
 
-    @Option(help: "Number of sources (default: one per microphone; only that is supported today).")
+    @Option(help: "Sources to separate (K), 1 to M: fewer than the microphones separates K talkers from a background (default: one per microphone).")
     var sources: Int?
 
     @OptionGroup(title: "Engine")

@@ -27,20 +27,22 @@ extension LiveAudio {
             return engine
         }
 
-        /// Two bursty Laplacian sources mixed instantaneously into 2 channels, interleaved.
-        static func mixture(frames: Int) -> [Float] {
+        /// Two bursty Laplacian sources mixed instantaneously into 2 channels (or 3: more
+        /// microphones than sources), interleaved.
+        static func mixture(frames: Int, channels: Int = 2) -> [Float] {
             var random = SplitMix64(seed: 7)
             // Open at 0 too: the Laplacian draw takes a logarithm of it.
             func uniform() -> Double { random.uniform() + 0x1p-54 }
-            var samples = [Float](repeating: 0, count: frames * 2)
+            var samples = [Float](repeating: 0, count: frames * channels)
             for t in 0..<frames {
                 let s = (0..<2).map { k -> Double in
                     let u = uniform() - 0.5
                     let on = ((t / 4000) + k) % 3 != 0
                     return on ? 0.1 * (u < 0 ? log(1 + 2 * u) : -log(1 - 2 * u)) : 0
                 }
-                samples[2 * t] = Float(s[0] + 0.6 * s[1])
-                samples[2 * t + 1] = Float(0.5 * s[0] + s[1])
+                samples[channels * t] = Float(s[0] + 0.6 * s[1])
+                samples[channels * t + 1] = Float(0.5 * s[0] + s[1])
+                if channels == 3 { samples[channels * t + 2] = Float(0.8 * s[0] - 0.3 * s[1]) }
             }
             return samples
         }
@@ -55,8 +57,10 @@ extension LiveAudio {
             return finished
         }
 
-        @Test("an unpaced run through file PCMs plays exactly the offline engine's output, after the prefill")
-        func endToEnd() throws {
+        /// With 3 microphones the engine separates 2 sources (K < M): 2 channels played.
+        @Test("an unpaced run through file PCMs plays exactly the offline engine's output, after the prefill",
+              arguments: [2, 3])
+        func endToEnd(microphones: Int) throws {
             #expect(AllocationCounter.isInterposerLinked)
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bssd-pipeline-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -64,9 +68,11 @@ extension LiveAudio {
             let inPath = directory.appendingPathComponent("in.raw").path
             let outPath = directory.appendingPathComponent("out.raw").path
 
-            let engine = Self.engine()
+            var engine = Self.engine()
+            engine.channels = microphones
+            let M = microphones, K = engine.sources
             let frames = 125 * engine.hop  // 2 s; a whole number of hops and periods
-            let input = Self.mixture(frames: frames)
+            let input = Self.mixture(frames: frames, channels: M)
             try input.withUnsafeBytes { Data($0) }.write(to: URL(fileURLWithPath: inPath))
 
             // The file plugin leaves the read buffer untouched at the end of `infile` rather than
@@ -108,35 +114,35 @@ extension LiveAudio {
 
             // The same engine, fresh, offline, hop by hop.
             let offline = try OnlineSeparator<Float>(configuration: engine)
-            var expected = [Float](repeating: 0, count: frames * 2)
+            var expected = [Float](repeating: 0, count: frames * K)
             input.withUnsafeBufferPointer { x in
                 expected.withUnsafeMutableBufferPointer { y in
                     for h in 0..<(frames / engine.hop) {
-                        offline.process(input: x.baseAddress! + h * engine.hop * 2, output: y.baseAddress! + h * engine.hop * 2)
+                        offline.process(input: x.baseAddress! + h * engine.hop * M, output: y.baseAddress! + h * engine.hop * K)
                     }
                 }
             }
 
             let recordedData = try Data(contentsOf: URL(fileURLWithPath: outPath))
             let recorded = recordedData.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
-            #expect(recorded.count == (prefill + frames) * 2, "recorded \(recorded.count / 2) frames")
+            #expect(recorded.count == (prefill + frames) * K, "recorded \(recorded.count / K) frames")
 
             // Find the delay rather than assume it: the shift at which the recording matches.
             func mismatch(at delay: Int) -> Float {
                 var worst: Float = 0
-                for i in 0..<min(expected.count, recorded.count - delay * 2) {
-                    worst = max(worst, abs(recorded[delay * 2 + i] - expected[i]))
+                for i in 0..<min(expected.count, recorded.count - delay * K) {
+                    worst = max(worst, abs(recorded[delay * K + i] - expected[i]))
                 }
                 return worst
             }
             let delay = (0...2048).first { mismatch(at: $0) <= 1e-6 }
             #expect(delay == prefill, "delay \(String(describing: delay))")
-            #expect(recorded.prefix(prefill * 2).allSatisfy { $0 == 0 })
+            #expect(recorded.prefix(prefill * K).allSatisfy { $0 == 0 })
             // Relative to the input, the separated signal is delayed by the prefill plus the STFT latency.
             #expect(pipeline.engineLatency == engine.frameLength - engine.hop)
             let expectedPeak = expected.map(abs).max() ?? 0
             #expect(expectedPeak > 0.01, "the engine produced silence")
-            print("pipeline end-to-end: \(frames) frames captured/processed/played, recording \(recorded.count / 2) frames, "
+            print("pipeline end-to-end M=\(M) K=\(K): \(frames) frames captured/processed/played, recording \(recorded.count / K) frames, "
                 + "stream delay \(delay ?? -1) samples (prefill \(prefill)) + STFT latency \(pipeline.engineLatency) = "
                 + "\(prefill + pipeline.engineLatency) samples input → separated output; max block "
                 + "\(status.maxBlockNanoseconds / 1000) µs vs hop budget \(engine.hop * 1_000_000 / Self.rate) µs; "

@@ -186,6 +186,12 @@ struct ConfigFileTests {
         #expect(try Self.parse("[realtime]\npriority = false").realtimePriority == nil)
         #expect(try Self.parse("[control]\nmode = \"0640\"").control.mode == 0o640)
         #expect(try Self.parse("[control]\ngroup = 29").control.group == "29")
+        // Sources: one per microphone unless engine.sources says fewer, whichever section comes
+        // first; playback and routing follow K.
+        #expect(try Self.parse("[audio]\nchannels = 4").engine.sources == 4)
+        let overdetermined = try Self.parse("[engine]\nsources = 2\n[audio]\nchannels = 4")
+        #expect(overdetermined.engine.channels == 4 && overdetermined.engine.sources == 2)
+        #expect(overdetermined.resolvedPlaybackChannels == 2 && overdetermined.resolvedOutput.routes == [0, 1])
         // Output keys that change nothing leave the output at its identity default.
         #expect(try Self.parse("[output]\nrouting = [0, 1]\ngain_db = 0").output == nil)
         // Gain without routing: the identity routing at that gain.
@@ -263,6 +269,9 @@ struct ConfigFileTests {
         ("[engine]\ndensity = \"t:0x1p3\"", "engine.density", "\"t:0x1p3\"", "laplace, ggd:BETA"),
         ("[engine]\nloading = inf", "engine.loading", "inf", "a finite number"),
         ("[engine]\nreference_mic = 2", "engine.reference_mic", "2", "from 0 to channels − 1 (0 to 1)"),
+        ("[engine]\nsources = 3", "engine.sources", "3", "2 to 2 (at most one per microphone)"),
+        ("[engine]\nsources = 1\n[audio]\nchannels = 4", "engine.sources", "1", "2 to 4"),
+        ("[engine]\nsources = 2\nupdate = \"iss\"\n[audio]\nchannels = 4", "engine.update", "\"iss\"", "ip when sources (2) < channels (4)"),
         ("[engine]\nblock = 20", "engine.block", "20", "no more than history (16)"),
         ("[engine]\nstructure = \"pca\"", "engine.structure", "\"pca\"", "\"spherical\", \"lowrank\""),
         ("[output]\ngain_db = 30", "output.gain_db", "30", "-96 to 24"),

@@ -109,11 +109,11 @@ struct FileSeparationTests {
         }
     }
 
-    @Test("Fewer sources than microphones is refused with a reason")
+    @Test("More sources than microphones is refused with a reason")
     func underdeterminedRefused() throws {
         _ = try writeMixture(frames: 4000, to: path("m.wav"))
         do {
-            _ = try FileSeparation(configuration: SeparatorConfiguration(channels: 2), requestedSources: 1)
+            _ = try FileSeparation(configuration: SeparatorConfiguration(channels: 2), requestedSources: 3)
                 .run(inputPath: path("m.wav"), outputPath: path("y.wav"))
             Issue.record("expected an error")
         } catch {

@@ -7,6 +7,9 @@ import TestSupport
 /// projection back) that the mixture saw at that frame, and the energy each image leaves in each
 /// output gives the signal-to-interference ratio — no BSS Eval approximation involved.
 ///
+/// The separator may have more outputs than the scene has sources (K = M on an overdetermined
+/// scene): each source is then scored on the output that carries it best, as the corpus scorer does.
+///
 /// `changes` are applied live (`OnlineSeparator.apply`) at the first hop at or after their time,
 /// so a test can measure quality right after a switch.
 struct SeparationProbe {
@@ -15,7 +18,7 @@ struct SeparationProbe {
         var configuration: SeparatorConfiguration
     }
 
-    /// energy[k][j]: energy of source j's image in output k, after `skipSeconds`.
+    /// energy[k][j]: energy of source j's image in output k, after `skipSeconds`; K_out × K.
     let energy: [[Double]]
     /// Input SIR at the reference microphone, per source, dB.
     let inputSIR: [Double]
@@ -26,19 +29,19 @@ struct SeparationProbe {
         changes: [Change] = []
     ) throws {
         let separator = try OnlineSeparator<T>(configuration: configuration)
-        let M = scene.channels, K = scene.sources, hop = configuration.hop, F = separator.bins
+        let M = scene.channels, K = scene.sources, O = separator.sources, hop = configuration.hop, F = separator.bins
         let analyzers = try (0..<K).map { _ in
             try STFTAnalyzer<T>(frameLength: configuration.frameLength, hop: hop, channels: M)
         }
         let synthesizers = try (0..<K).map { _ in
-            try STFTSynthesizer<T>(frameLength: configuration.frameLength, hop: hop, channels: K)
+            try STFTSynthesizer<T>(frameLength: configuration.frameLength, hop: hop, channels: O)
         }
         let images = (0..<K).map { scene.interleavedImage($0).map { T($0) } }
         let mixture = scene.mixture.map { T($0) }
-        var output = [T](repeating: 0, count: hop * K)
+        var output = [T](repeating: 0, count: hop * O)
         var specRe = [T](repeating: 0, count: M * F), specIm = specRe
-        var outRe = [T](repeating: 0, count: K * F), outIm = outRe
-        var energy = [[Double]](repeating: [Double](repeating: 0, count: K), count: K)
+        var outRe = [T](repeating: 0, count: O * F), outIm = outRe
+        var energy = [[Double]](repeating: [Double](repeating: 0, count: K), count: O)
         let skipFrames = Int(skipSeconds * Double(scene.rate)) + separator.latency
         var pending = changes[...]
         var t = 0
@@ -54,8 +57,8 @@ struct SeparationProbe {
                 synthesizers[j].synthesize(re: outRe, im: outIm, interleaved: &output)
                 guard t >= skipFrames else { continue }
                 for i in 0..<hop {
-                    for k in 0..<K {
-                        let v = Double(output[i * K + k])
+                    for k in 0..<O {
+                        let v = Double(output[i * O + k])
                         energy[k][j] += v * v
                     }
                 }
@@ -76,12 +79,13 @@ struct SeparationProbe {
         inputSIR = inputEnergy.map { 10 * log10($0 / max(total - $0, 1e-30)) }
     }
 
-    /// Output SIR per source under the permutation that maximises the total SIR, dB.
+    /// Output SIR per source under the assignment of sources to distinct outputs that maximises
+    /// the total SIR, dB.
     var outputSIR: [Double] {
-        let K = energy.count
+        let K = inputSIR.count
         var best: [Double] = []
         var bestTotal = -Double.infinity
-        for permutation in permutations(of: Array(0..<K)) {
+        for permutation in permutations(of: Array(0..<energy.count)) {
             // permutation[j] = output carrying source j
             let sirs = (0..<K).map { j -> Double in
                 let k = permutation[j]

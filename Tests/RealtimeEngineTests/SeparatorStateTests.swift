@@ -22,7 +22,7 @@ struct SeparatorStateTests {
     /// Bytes of a state saved from a 2×2 engine that has run a while.
     static func savedBytes<T: EngineScalar>(_: T.Type, _ configuration: SeparatorConfiguration = configuration()) throws -> [UInt8] {
         let separator = try OnlineSeparator<T>(configuration: configuration)
-        _ = TestStream<T>(hop: 128, hops: 10).process(separator, hops: 0..<10)
+        _ = TestStream<T>(channels: configuration.channels, hop: 128, hops: 10).process(separator, hops: 0..<10)
         let state = separator.makeState()
         try separator.copyState(into: state)
         return state.encoded()
@@ -56,6 +56,49 @@ struct SeparatorStateTests {
         #expect(loader.statistics == saver.statistics)
         let fresh = try OnlineSeparator<T>(configuration: live)
         #expect(stream.process(fresh, hops: 45..<75) != expected, "a fresh engine is no different: the test shows nothing")
+    }
+
+    /// K < M adds the mixture covariance to the state: every update reads it (the steering vectors
+    /// and the background), so a loader without it would not continue bit-exactly.
+    @Test("An overdetermined engine (K < M) that loads a saved state continues bit-exactly")
+    func overdeterminedContinuation() throws {
+        try expectOverdeterminedContinuation(Float.self)
+        try expectOverdeterminedContinuation(Double.self)
+    }
+
+    private func expectOverdeterminedContinuation<T: EngineScalar>(_: T.Type) throws {
+        var configuration = Self.configuration(channels: 3)
+        configuration.sources = 2
+        let stream = TestStream<T>(channels: 3, hop: 128, hops: 60)
+        let saver = try OnlineSeparator<T>(configuration: configuration)
+        _ = stream.process(saver, hops: 0..<30)
+        let state = saver.makeState()
+        try saver.copyState(into: state)
+        let loader = try OnlineSeparator<T>(configuration: configuration)
+        try loader.loadState(SeparatorState<T>(decoding: state.encoded()))
+        let expected = stream.process(saver, hops: 30..<60)
+        #expect(stream.process(loader, hops: 30..<60) == expected, "\(T.self)")
+        #expect(loader.statistics == saver.statistics)
+        let fresh = try OnlineSeparator<T>(configuration: configuration)
+        #expect(stream.process(fresh, hops: 30..<60) != expected, "a fresh engine is no different: the test shows nothing")
+    }
+
+    @Test("A state of another number of sources is refused, naming both")
+    func sourcesMismatch() throws {
+        var overdetermined = Self.configuration(channels: 3)
+        overdetermined.sources = 2
+        let state = try SeparatorState<Float>(decoding: try Self.savedBytes(Float.self, overdetermined))
+        #expect(state.configuration.sources == 2)
+        let square = try OnlineSeparator<Float>(configuration: Self.configuration(channels: 3))
+        do {
+            try square.loadState(state)
+            Issue.record("a 2-source state loaded into a 3-source engine")
+        } catch {
+            guard case .shapeMismatch = error else { throw error }
+            #expect(error.description.contains("3 microphones × 2 sources"), "\(error)")
+            #expect(error.description.contains("3 microphones × 3 sources"), "\(error)")
+            #expect(error.description.contains("sources"), "\(error)")
+        }
     }
 
     @Test("Encoding and decoding round-trip")

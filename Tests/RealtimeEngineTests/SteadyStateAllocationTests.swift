@@ -13,7 +13,9 @@ struct SteadyStateAllocationTests {
         var structure: SourceStructure
         var rule: SeparatorConfiguration.UpdateRule
         var channels: Int
-        var testDescription: String { "\(structure)-\(rule) M=\(channels)" }
+        /// Fewer than `channels` runs the overdetermined update.
+        var sources: Int? = nil
+        var testDescription: String { "\(structure)-\(rule) M=\(channels) K=\(sources ?? channels)" }
     }
 
     static let cases = [
@@ -21,6 +23,8 @@ struct SteadyStateAllocationTests {
         Case(structure: .spherical, rule: .iss, channels: 3),
         Case(structure: .lowRank, rule: .iss, channels: 2),
         Case(structure: .lowRank, rule: .ip, channels: 4),
+        Case(structure: .spherical, rule: .ip, channels: 4, sources: 2),
+        Case(structure: .lowRank, rule: .ip, channels: 3, sources: 2),
     ]
 
     @Test("process() allocates nothing in steady state", arguments: cases)
@@ -31,7 +35,7 @@ struct SteadyStateAllocationTests {
     }
 
     private func expectNoAllocations<T: EngineScalar>(_: T.Type, _ testCase: Case) throws {
-        var configuration = SeparatorConfiguration(channels: testCase.channels)
+        var configuration = SeparatorConfiguration(channels: testCase.channels, sources: testCase.sources)
         configuration.structure = testCase.structure
         configuration.updateRule = testCase.rule
         configuration.frameLength = 512
@@ -41,7 +45,7 @@ struct SteadyStateAllocationTests {
         let M = testCase.channels, hop = configuration.hop
         var random = SplitMix64(seed: 3)
         let input = (0..<(hop * M * 8)).map { _ in T(random.uniform() - 0.5) }
-        var output = [T](repeating: 0, count: hop * M)
+        var output = [T](repeating: 0, count: hop * separator.sources)
         try input.withUnsafeBufferPointer { samples in
             try output.withUnsafeMutableBufferPointer { out in
                 let inBase = try #require(samples.baseAddress), outBase = try #require(out.baseAddress)
