@@ -54,6 +54,12 @@ extension SeparatorState {
     /// Reads bytes written by `encoded()`, checking magic, version, length, checksum, precision
     /// and the configuration, in that order, so the error names the first thing wrong.
     public convenience init(decoding bytes: [UInt8]) throws(SeparatorStateError) {
+        try self.init(decoding: bytes, structures: SourceStructure.allCases)
+    }
+
+    /// The same, knowing the structures of `structures` by name (a registry with structures of
+    /// its own, in tests).
+    convenience init(decoding bytes: [UInt8], structures: [SourceStructure]) throws(SeparatorStateError) {
         guard bytes.count >= Self.magic.count, bytes.prefix(Self.magic.count).elementsEqual(Self.magic) else {
             throw .notAStateFile
         }
@@ -78,7 +84,7 @@ extension SeparatorState {
         guard scalarSize == MemoryLayout<T>.size else {
             throw .scalarMismatch(state: scalarName(size: scalarSize), engine: "\(T.self)")
         }
-        let configuration = try reader.configuration()
+        let configuration = try reader.configuration(structures: structures)
         do { try configuration.validate() } catch { throw .malformed("\(error)") }
         let integers = try reader.integer(UInt64.self), scalars = try reader.integer(UInt64.self)
         let payload = UInt64(total - Self.headerSize - Self.checksumSize)
@@ -115,11 +121,11 @@ private func fnv1a<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> UInt64 {
 /// change without anyone thinking of old state files.
 private enum ConfigurationCode {
     /// Structures are stored by name (a registered structure joins the format without a code);
-    /// a name no built-in structure has reads as unknown.
+    /// a name none of the reader's structures has reads as unknown.
     static let nameSize = 16
 
-    static func structure(_ code: [UInt8]) -> SourceStructure? {
-        SourceStructure.allCases.first { nameBytes($0) == code }
+    static func structure(_ code: [UInt8], among structures: [SourceStructure]) -> SourceStructure? {
+        structures.first { nameBytes($0) == code }
     }
 
     static func nameBytes(_ structure: SourceStructure) -> [UInt8] {
@@ -222,12 +228,12 @@ private struct StateByteReader {
         }
     }
 
-    mutating func configuration() throws(SeparatorStateError) -> SeparatorConfiguration {
+    mutating func configuration(structures: [SourceStructure]) throws(SeparatorStateError) -> SeparatorConfiguration {
         var fields: [Int] = []
         for _ in 0..<9 { fields.append(Int(try integer(UInt32.self))) }
         let structureName = try name(), ruleCode = try integer(UInt8.self), densityCode = try integer(UInt8.self)
         let shape = Double(bitPattern: try integer(UInt64.self))
-        guard let structure = ConfigurationCode.structure(structureName), let rule = ConfigurationCode.rule(ruleCode),
+        guard let structure = ConfigurationCode.structure(structureName, among: structures), let rule = ConfigurationCode.rule(ruleCode),
               let density = ConfigurationCode.density(code: densityCode, shape: shape) else {
             throw .malformed("it names an unknown source structure, update rule or source density")
         }
@@ -247,7 +253,7 @@ private struct StateByteReader {
         for k in 0..<SourceModelOverrides.capacity {
             let set = try integer(UInt8.self), structureName = try name(), densityCode = try integer(UInt8.self)
             let shape = Double(bitPattern: try integer(UInt64.self))
-            guard set & ~3 == 0, let structure = ConfigurationCode.structure(structureName),
+            guard set & ~3 == 0, let structure = ConfigurationCode.structure(structureName, among: structures),
                   let density = ConfigurationCode.density(code: densityCode, shape: shape) else {
                 throw .malformed("source \(k)'s model names an unknown source structure or density")
             }

@@ -96,10 +96,10 @@ struct CheckCommandTests {
             "--source", "0=/t:5")
         #expect(outcome.status == 0, "\(outcome.standardError)")
         #expect(outcome.standardError.isEmpty)
-        #expect(outcome.standardOutput.contains("engine lowrank/gauss (source 0 lowrank/t:5, source 1 spherical/gauss) ip frame 4096"))
+        #expect(outcome.standardOutput.contains("engine 2 sources, lowrank/gauss (source 0 lowrank/t:5, source 1 spherical/gauss) ip frame 4096"))
 
         let both = try Self.bssd("--config", Self.shipped, "--check", "--source", "1=lowrank/laplace")
-        #expect(both.standardOutput.contains("engine spherical/t:50 (source 1 lowrank/laplace) ip"))
+        #expect(both.standardOutput.contains("engine 2 sources, spherical/t:50 (source 1 lowrank/laplace) ip"))
 
         let beyond = try Self.bssd("--config", Self.shipped, "--check", "--source", "2=lowrank")
         #expect(beyond.status == 78)
@@ -116,7 +116,7 @@ struct CheckCommandTests {
     func deprecatedOptions() throws {
         let outcome = try Self.bssd("--config", Self.shipped, "--check", "--algorithm", "ilrma", "--model", "laplace")
         #expect(outcome.status == 0, "\(outcome.standardError)")
-        #expect(outcome.standardOutput.contains("engine lowrank/laplace ip"))
+        #expect(outcome.standardOutput.contains("engine 2 sources, lowrank/laplace ip"))
         #expect(outcome.standardError.split(separator: "\n") == [
             "bssd: warning: --algorithm ilrma is deprecated and will be removed in the next release; it is taken as --structure lowrank: write that instead",
             "bssd: warning: --model laplace is deprecated and will be removed in the next release; it is taken as --density laplace: write that instead",
@@ -143,7 +143,7 @@ struct CheckCommandTests {
         try "[engine]\nalgorithm = \"ilrma\"\n[engine.source.0]\ndensity = \"gauss\"\n".write(toFile: file, atomically: true, encoding: .utf8)
         let outcome = try Self.bssd("--config", file, "--check")
         #expect(outcome.status == 0, "\(outcome.standardError)")
-        #expect(outcome.standardOutput.contains("engine lowrank/t:50 (source 0 lowrank/gauss) ip"))
+        #expect(outcome.standardOutput.contains("engine 2 sources, lowrank/t:50 (source 0 lowrank/gauss) ip"))
         #expect(outcome.standardError == "bssd run: warning: \(file): engine.algorithm = \"ilrma\" is deprecated and will be removed in the "
             + "next release; it is taken as engine.structure = \"lowrank\": write that instead\n")
     }

@@ -7,7 +7,8 @@ import Testing
 /// What every engine the seam composes must do, whatever it is made of: each separation family ×
 /// output stage × source structure × density, on 2 and 3 microphones, in Float (and Double for
 /// one density on 2). The lists come from the engine (`SeparationFamilyKind`, `OutputStageKind`,
-/// `SourceStructure`), so a new family, stage or structure is held to the same promises
+/// the structures registered in `SourceStructureRegistry.testing`: the built-in ones and the
+/// tests' `FlatTestStructure`), so a new family, stage or structure is held to the same promises
 /// without a line here. Every engine runs with its observation tap on.
 @Suite("Engine conformance")
 struct EngineConformanceTests {
@@ -43,7 +44,7 @@ struct EngineConformanceTests {
         }
 
         func engine<T: EngineScalar>(_: T.Type) throws -> OnlineSeparator<T> {
-            try OnlineSeparator<T>(configuration: configuration, family: family, stage: stage, structures: .builtIn, observationInterval: 3)
+            try OnlineSeparator<T>(configuration: configuration, family: family, stage: stage, structures: .testing, observationInterval: 3)
         }
 
         func stream<T: EngineScalar>(_: T.Type, hops: Int) -> TestStream<T> {
@@ -59,7 +60,7 @@ struct EngineConformanceTests {
         var cases: [Case] = []
         for family in SeparationFamilyKind.allCases {
             for stage in OutputStageKind.allCases {
-                for structure in SourceStructure.allCases {
+                for structure in SourceStructureRegistry<Float>.testing.structures {
                     for channels in [2, 3] {
                         for density in densities {
                             cases.append(Case(family: family, stage: stage, structure: structure, density: density,
@@ -173,7 +174,7 @@ struct EngineConformanceTests {
         let state = saver.makeState()
         try saver.copyState(into: state)
         let loader = try testCase.engine(T.self)
-        try loader.loadState(SeparatorState<T>(decoding: state.encoded()))
+        try loader.loadState(SeparatorState<T>(decoding: state.encoded(), structures: SourceStructureRegistry<T>.testing.structures))
         let expected = stream.process(saver, hops: 12..<16)
         #expect(stream.process(loader, hops: 12..<16) == expected)
         #expect(loader.statistics == saver.statistics)
