@@ -67,20 +67,8 @@ final class DemixingMatrices<T: EngineScalar> {
 
     /// y = W_s x for one planar M×F frame: the K target rows, planar K×F.
     func demix(re xr: UnsafePointer<T>, im xi: UnsafePointer<T>, intoRe yr: UnsafeMutablePointer<T>, intoIm yi: UnsafeMutablePointer<T>) {
-        let M = channels, K = sources, F = bins
-        yr.update(repeating: 0, count: K &* F)
-        yi.update(repeating: 0, count: K &* F)
-        for k in 0..<K {
-            let outR = yr + k &* F, outI = yi + k &* F
-            for m in 0..<M {
-                let wr = re.pointer + (k &* M &+ m) &* F, wi = im.pointer + (k &* M &+ m) &* F
-                let ar = xr + m &* F, ai = xi + m &* F
-                for f in 0..<F {
-                    outR[f] += wr[f] * ar[f] - wi[f] * ai[f]
-                    outI[f] += wr[f] * ai[f] + wi[f] * ar[f]
-                }
-            }
-        }
+        SeparationFilters<T>.apply(re.pointer, im.pointer, rows: sources, channels: channels, bins: bins,
+                                   re: xr, im: xi, intoRe: yr, intoIm: yi)
     }
 
     /// Recomputes A = W⁻¹ exactly per bin, which also ends any drift of IP's rank-one updates to

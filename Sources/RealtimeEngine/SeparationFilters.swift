@@ -28,17 +28,26 @@ final class SeparationFilters<T: EngineScalar>: TripleBufferSlot {
     /// y = G x for one planar M×F frame, writing planar K×F.
     @inline(__always)
     func apply(re xr: UnsafePointer<T>, im xi: UnsafePointer<T>, intoRe yr: UnsafeMutablePointer<T>, intoIm yi: UnsafeMutablePointer<T>) {
-        let K = sources, M = channels, F = bins
+        Self.apply(re.pointer, im.pointer, rows: sources, channels: channels, bins: bins, re: xr, im: xi, intoRe: yr, intoIm: yi)
+    }
+
+    /// y = G x for the first `rows` rows of a bank of `channels` columns stored across bins: the
+    /// one filtering loop, which the demixing matrices (`DemixingMatrices.demix`) share.
+    @inline(__always)
+    static func apply(
+        _ gr: UnsafePointer<T>, _ gi: UnsafePointer<T>, rows K: Int, channels M: Int, bins F: Int,
+        re xr: UnsafePointer<T>, im xi: UnsafePointer<T>, intoRe yr: UnsafeMutablePointer<T>, intoIm yi: UnsafeMutablePointer<T>
+    ) {
         yr.update(repeating: 0, count: K &* F)
         yi.update(repeating: 0, count: K &* F)
         for k in 0..<K {
             let outR = yr + k &* F, outI = yi + k &* F
             for m in 0..<M {
-                let gr = re.pointer + (k &* M &+ m) &* F, gi = im.pointer + (k &* M &+ m) &* F
+                let wr = gr + (k &* M &+ m) &* F, wi = gi + (k &* M &+ m) &* F
                 let ar = xr + m &* F, ai = xi + m &* F
                 for f in 0..<F {
-                    outR[f] += gr[f] * ar[f] - gi[f] * ai[f]
-                    outI[f] += gr[f] * ai[f] + gi[f] * ar[f]
+                    outR[f] += wr[f] * ar[f] - wi[f] * ai[f]
+                    outI[f] += wr[f] * ai[f] + wi[f] * ar[f]
                 }
             }
         }
