@@ -125,7 +125,7 @@ extension Daemon {
         retire(old)
         let newEngine: OnlineSeparator<Float>
         do {
-            newEngine = freshEngine ? try OnlineSeparator<Float>(configuration: new.engine) : engine
+            newEngine = freshEngine ? try SeparationPipeline.makeEngine(new) : engine
         } catch {
             return restore(after: DaemonReloadError("\(error)"))
         }

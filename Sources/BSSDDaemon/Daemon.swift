@@ -51,6 +51,8 @@ public final class Daemon: @unchecked Sendable {
     let totals = Mutex(DaemonTotals())
     let reloadResults = Mutex(ReloadMailbox())
     let blockWindow = Mutex(BlockTimeWindow())
+    /// `observe`'s copy of the engine's latest snapshot (`Daemon+Observe`), made once per engine.
+    let observed = Mutex<ObservedEngine?>(nil)
     private let stateValue = Atomic<Int>(0)
     private let stopRequested = Atomic<Bool>(false)
     private let reloadRequested = Atomic<Bool>(false)
@@ -77,7 +79,7 @@ public final class Daemon: @unchecked Sendable {
         settings = Mutex(configuration)
         self.log = log
         self.loader = loader
-        do { engine = try OnlineSeparator<Float>(configuration: configuration.engine) } catch { throw .engine(error) }
+        do { engine = try SeparationPipeline.makeEngine(configuration) } catch { throw .engine(error) }
         output = LiveOutput(configuration.resolvedOutput)
         eventLogger = EventLogger(queues: events, log: log, context: Self.loggerContext(configuration))
         tickMicroseconds = UInt32(tick * 1e6)

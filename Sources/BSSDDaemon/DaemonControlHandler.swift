@@ -21,6 +21,8 @@ final class DaemonControlHandler: ControlHandler {
 
     func loadState(path: String) throws(ControlError) { try daemon.loadState(path: path) }
 
+    func observe() throws(ControlError) -> ObservationReport { try daemon.observe() }
+
     func reload() throws(ControlError) -> String {
         switch daemon.reloadAndWait() {
         case let .success(summary): summary

@@ -42,6 +42,47 @@ public enum HumanText {
         ] + rows(status.parameters))
     }
 
+    /// `bssctl observe`: per output its band levels as a bar (`spectrumBar`) and its loudest band,
+    /// per source the delay at each microphone after the reference.
+    public static func observation(_ report: ObservationReport) -> String {
+        let top = loudest(report)
+        let bands = report.spectraDB.first?.count ?? ObservationReport.bands
+        var rows = [("snapshot", "\(report.version), engine frame \(report.frame), masks \(report.masks ? "yes" : "no")")]
+        rows.append(("bands", "\(bands) of \(fixed(report.bandWidthHz, 0)) Hz, 0 Hz to \(fixed(report.bandWidthHz * Double(bands), 0)) Hz; bars span \(Int(spectrumRange)) dB below the loudest band"))
+        for (k, levels) in report.spectraDB.enumerated() {
+            let peak = levels.indices.max { levels[$0] < levels[$1] }
+            let loudest = peak.map { levels[$0].isFinite ? "loudest \(fixed(levels[$0], 1)) dB at \(fixed(Double($0) * report.bandWidthHz, 0))–\(fixed(Double($0 + 1) * report.bandWidthHz, 0)) Hz" : "silent" } ?? "-"
+            rows.append(("output \(k)", "|\(spectrumBar(levels, top: top))|  \(loudest)"))
+        }
+        for (k, delays) in report.delaysSamples.enumerated() {
+            let text = delays.enumerated().map { m, delay in
+                "mic \(m) " + (delay.map { ($0 > 0 ? "+" : "") + fixed($0, 2) } ?? "?")
+            }.joined(separator: ", ")
+            rows.append(("source \(k)", "delay in samples after the reference: \(text)"))
+        }
+        return table(rows)
+    }
+
+    /// Band levels spanned by a spectrum bar, down from the loudest band of the report.
+    static let spectrumRange = 60.0
+    /// One character per band, from blank (`spectrumRange` dB or more below `top`) to a full block.
+    static let spectrumLevels = Array(" ▁▂▃▄▅▆▇█")
+
+    /// The analysis scale has no absolute reference, so bars are relative to the report's
+    /// loudest band (`loudest`): outputs compare with each other, and a quiet room still shows.
+    public static func spectrumBar(_ levels: [Double], top: Double) -> String {
+        String(levels.map { level in
+            guard level.isFinite, top.isFinite else { return spectrumLevels[0] }
+            let fraction = min(1, max(0, (level - (top - spectrumRange)) / spectrumRange))
+            return spectrumLevels[Int((fraction * Double(spectrumLevels.count - 1)).rounded())]
+        })
+    }
+
+    /// The loudest band level over all outputs, −∞ when all are silent.
+    public static func loudest(_ report: ObservationReport) -> Double {
+        report.spectraDB.joined().filter(\.isFinite).max() ?? -.infinity
+    }
+
     static func blockTime(_ status: StatusReport) -> String {
         "p50 \(fixed(status.blockMillisecondsP50, 2)) ms, p99 \(fixed(status.blockMillisecondsP99, 2)) ms, "
             + "max \(fixed(status.blockMillisecondsMax, 2)) ms of \(fixed(status.budgetMilliseconds, 2)) ms budget"

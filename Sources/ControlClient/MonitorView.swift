@@ -14,7 +14,9 @@ public enum MonitorView {
     public static let hideCursor = "\u{1B}[?25l"
     public static let showCursor = "\u{1B}[?25h"
 
-    public static func frame(_ status: StatusReport, barWidth: Int = 40) -> String {
+    /// `observation`, the latest `observe` reply, adds a line per output with its spectrum; nil
+    /// (a daemon without `observe`, or no snapshot yet) leaves the status on its own.
+    public static func frame(_ status: StatusReport, observation: ObservationReport? = nil, barWidth: Int = 40) -> String {
         var lines = [
             "bssd \(status.state.rawValue) — up \(HumanText.duration(status.uptimeSeconds)), "
                 + "\(status.sampleRate) Hz, \(status.sources) sources, latency \(HumanText.fixed(status.latencyMilliseconds, 1)) ms",
@@ -23,6 +25,13 @@ public enum MonitorView {
         for (index, level) in status.levelsDBFS.enumerated() {
             let model = status.sourceModels.indices.contains(index) ? "  \(status.sourceModels[index])" : ""
             lines.append("source \(index)  \(bar(level, width: barWidth))  \(HumanText.decibels(level))\(model)")
+        }
+        if let observation {
+            let top = HumanText.loudest(observation)
+            lines.append("")
+            for (index, levels) in observation.spectraDB.enumerated() {
+                lines.append("spectrum \(index) |\(HumanText.spectrumBar(levels, top: top))| 0–\(HumanText.fixed(observation.bandWidthHz * Double(levels.count) / 1000, 0)) kHz")
+            }
         }
         let load = status.budgetMilliseconds > 0 ? status.blockMillisecondsP99 / status.budgetMilliseconds : 0
         lines += [

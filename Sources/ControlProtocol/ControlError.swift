@@ -29,6 +29,9 @@ public struct ControlError: Error, Equatable, Sendable, CustomStringConvertible 
         /// The request was valid but carrying it out failed (a file could not be written,
         /// a state file has another shape, a config does not parse).
         public static let failed = Code(rawValue: "failed")
+        /// The request is valid but the daemon has nothing to answer with yet (`observe` before the
+        /// engine's first snapshot); asking again later may succeed.
+        public static let unavailable = Code(rawValue: "unavailable")
         /// A reply the client could not understand (client side only, never sent).
         public static let invalidReply = Code(rawValue: "invalid_reply")
     }

@@ -17,12 +17,14 @@ public enum ControlMethod: Sendable, Equatable {
     case loadState(path: String)
     /// Status replies every `interval` seconds until the client disconnects.
     case subscribe(interval: Double)
+    /// The engine's latest snapshot, summarised (`ObservationReport`).
+    case observe
     case reload
     case shutdown
 
     /// The wire names, in the order the documentation lists them.
     public static let names = [
-        "ping", "status", "get", "set", "route", "reset", "save_state", "load_state", "subscribe", "reload", "shutdown",
+        "ping", "status", "get", "set", "route", "reset", "save_state", "load_state", "subscribe", "observe", "reload", "shutdown",
     ]
 
     public static let defaultSubscribeInterval = 1.0
@@ -38,6 +40,7 @@ public enum ControlMethod: Sendable, Equatable {
         case .saveState: "save_state"
         case .loadState: "load_state"
         case .subscribe: "subscribe"
+        case .observe: "observe"
         case .reload: "reload"
         case .shutdown: "shutdown"
         }
@@ -54,6 +57,7 @@ public enum ControlMethod: Sendable, Equatable {
         case "status": method = .status
         case "reset": method = .reset
         case "reload": method = .reload
+        case "observe": method = .observe
         case "shutdown": method = .shutdown
         case "get":
             accepted = ["name"]
@@ -118,7 +122,7 @@ public enum ControlMethod: Sendable, Equatable {
 
     var params: JSONValue? {
         switch self {
-        case .ping, .status, .reset, .reload, .shutdown: nil
+        case .ping, .status, .reset, .reload, .shutdown, .observe: nil
         case .get(let name): name.map { .object(["name": .string($0.rawValue)]) }
         case .set(let changes): .object(changes.map { JSONMember($0.name.rawValue, $0.jsonValue) })
         case .route(let source, let channels): ParameterChange.route(source: source, channels: channels).jsonValue

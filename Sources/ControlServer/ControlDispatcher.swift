@@ -51,6 +51,8 @@ struct ControlDispatcher {
         case .subscribe(let interval):
             effect = .subscribe(interval: interval)
             return handler.status().json
+        case .observe:
+            return try handler.observe().json
         case .reload:
             return .object(["summary": .string(try handler.reload())])
         case .shutdown:

@@ -17,6 +17,8 @@ public protocol ControlHandler: AnyObject, Sendable {
     func saveState(path: String) throws(ControlError)
     /// Reads a state written by `saveState`; refuses (`failed`) a state of another shape or version.
     func loadState(path: String) throws(ControlError)
+    /// The engine's latest snapshot, summarised; `unavailable` before the engine has taken one.
+    func observe() throws(ControlError) -> ObservationReport
     /// Re-reads the configuration; returns a one-line summary of what changed.
     func reload() throws(ControlError) -> String
     /// Asks the daemon to stop. Called after the reply has been handed to the socket; must return

@@ -160,12 +160,12 @@ public final class SeparationPipeline: @unchecked Sendable {
             if let engine {
                 separator = engine
             } else {
-                separator = try OnlineSeparator<Float>(configuration: configuration.engine)
+                separator = try Self.makeEngine(configuration)
             }
             // First calls instantiate generic metadata and take first-time paths; do that here, on a
             // scratch engine, so the processing thread's first block is already steady state and
             // the engine that runs starts from scratch, exactly as `bssd separate` does.
-            try Self.warmUp(configuration.engine)
+            try Self.warmUp(configuration)
         } catch {
             throw .engine(error)
         }
@@ -324,13 +324,16 @@ public final class SeparationPipeline: @unchecked Sendable {
 
     /// Runs a scratch engine with the same settings over a few blocks of noise, enough to fill its
     /// history and take every path once, then through each engine command.
-    private static func warmUp(_ configuration: SeparatorConfiguration) throws(SeparatorConfigurationError) {
-        let scratch = try OnlineSeparator<Float>(configuration: configuration)
+    private static func warmUp(_ daemonConfiguration: DaemonConfiguration) throws(SeparatorConfigurationError) {
+        // With the running engine's tap, so that the first snapshot is not taken on the audio thread.
+        let scratch = try makeEngine(daemonConfiguration)
+        let configuration = daemonConfiguration.engine
         let M = configuration.channels, hop = configuration.hop
         var input = [Float](repeating: 0, count: hop * M)
         var output = [Float](repeating: 0, count: hop * configuration.sources)
         var random = SplitMix64(seed: 0x9E37_79B9)
-        for _ in 0..<(configuration.history + configuration.block + 4) {
+        // Long enough for the tap to take a snapshot too, however many hops apart they are.
+        for _ in 0..<(configuration.history + configuration.block + 4 + (scratch.observationInterval ?? 0)) {
             for i in input.indices { input[i] = Float(random.signal() / 8) }
             input.withUnsafeBufferPointer { x in
                 output.withUnsafeMutableBufferPointer { y in scratch.process(input: x.baseAddress!, output: y.baseAddress!) }
@@ -342,5 +345,22 @@ public final class SeparationPipeline: @unchecked Sendable {
         for command in [EngineCommand.configure(configuration), .copyState, .loadState, .reset] {
             scratch.perform(command, channel: channel)
         }
+    }
+
+    /// Snapshots per second the live engine's observation tap takes: enough for a monitor's
+    /// refresh, at one snapshot's computation every few hops on the processing thread.
+    package static let observationsPerSecond = 10.0
+
+    /// The engine the live path runs for `configuration`, with an observation tap taking about
+    /// `observationsPerSecond` snapshots (`control-protocol.md`, `observe`).
+    package static func makeEngine(_ configuration: DaemonConfiguration) throws(SeparatorConfigurationError) -> OnlineSeparator<Float> {
+        try OnlineSeparator<Float>(
+            configuration: configuration.engine,
+            observationInterval: observationInterval(sampleRate: configuration.sampleRate, hop: configuration.engine.hop))
+    }
+
+    /// Hops between two snapshots: round(rate / `observationsPerSecond` / hop), at least one.
+    package static func observationInterval(sampleRate: Int, hop: Int) -> Int {
+        max(1, Int((Double(sampleRate) / observationsPerSecond / Double(hop)).rounded()))
     }
 }

@@ -30,6 +30,23 @@ struct Status: ParsableCommand {
     }
 }
 
+struct Observe: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show what the engine hears: each output's spectrum and each source's delay per microphone.",
+        discussion: """
+            From the engine's latest snapshot (taken about ten times a second). Bars show each \
+            output's level in 32 bands from 0 Hz to half the rate, relative to the loudest band; \
+            delays are in samples after the reference microphone, estimated below 2 kHz. Right \
+            after the daemon starts there is no snapshot yet: the daemon answers 'unavailable'.
+            """)
+
+    @OptionGroup var connection: ConnectionOptions
+
+    func run() throws {
+        try connection.run(.observe) { result throws(ControlError) in HumanText.observation(try ObservationReport(json: result)) }
+    }
+}
+
 struct Reset: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Start separation afresh (identity demixing, empty statistics).",

@@ -62,7 +62,11 @@ struct Subscribe: ParsableCommand {
 struct Monitor: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Live terminal view of levels, block time and xruns, refreshed in place.",
-        discussion: "Bars show each separated source's level from -60 to 0 dBFS. Ctrl-C quits and restores the terminal.")
+        discussion: """
+            Bars show each separated source's level from -60 to 0 dBFS, and each output's spectrum \
+            in 32 bands (as `bssctl observe`; left out while the daemon has no snapshot or does not \
+            know `observe`). Ctrl-C quits and restores the terminal.
+            """)
 
     @OptionGroup var connection: ConnectionOptions
 
@@ -72,8 +76,21 @@ struct Monitor: ParsableCommand {
     func run() throws {
         print("\u{1B}[2J" + MonitorView.hideCursor, terminator: "")
         defer { print(MonitorView.showCursor) }
+        // A second connection asks `observe` at each update, so its replies never interleave with
+        // the subscription's; the monitor goes on without spectra when it cannot.
+        var observer = try? connection.connect()
         try stream(connection, interval: interval) { result throws(ClientError) in
-            print(MonitorView.home + MonitorView.frame(try decode(result)) + MonitorView.clearBelow, terminator: "")
+            var observation: ObservationReport?
+            do throws(ClientError) {
+                if let connection = observer {
+                    let reply = try connection.call(.observe, timeout: self.connection.timeout)
+                    observation = try? ObservationReport(json: reply)
+                }
+            } catch {
+                // Not yet a snapshot: ask again next time. An older daemon, or a broken connection: stop asking.
+                if case .reply(let refusal) = error, refusal.code == .unavailable {} else { observer = nil }
+            }
+            print(MonitorView.home + MonitorView.frame(try decode(result), observation: observation) + MonitorView.clearBelow, terminator: "")
             fflush(nil)
         }
     }

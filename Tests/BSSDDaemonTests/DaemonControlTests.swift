@@ -15,6 +15,9 @@ extension LiveAudio {
             let bench = try DaemonTests.Bench(seconds: 10)
             bench.next.withLock { $0 = bench.configuration }
             let daemon = try bench.daemon()
+            // Before any audio the engine has no snapshot, and says so.
+            #expect(throws: ControlError.self) { try daemon.observe() }
+            do { _ = try daemon.observe() } catch { #expect(error.code == .unavailable && error.message.contains("has not taken a snapshot yet")) }
             let finish = DaemonTests.launch(daemon)
             #expect(DaemonTests.waitUntil { DaemonTests.processed(daemon) >= 2048 })
             let client = try ControlConnection.connect(path: daemon.socketPath, timeout: 5)
@@ -38,6 +41,20 @@ extension LiveAudio {
             // (frame 1024 − hop 256 + prefill 256), not how far capture ran ahead.
             #expect(status.latencyMilliseconds == 64)
             #expect(try LiveParameters(json: call(.get(nil))).alpha == 0.97)
+
+            // The engine's tap, about ten snapshots a second (every 6 hops of 256 at 16 kHz): K
+            // outputs × 32 finite bands, a delay per source and microphone, and a newer snapshot later.
+            #expect(daemon.engine.observationInterval == 6)
+            var observation: ObservationReport?
+            #expect(DaemonTests.waitUntil { observation = try? ObservationReport(json: call(.observe)); return observation != nil })
+            let first = try #require(observation)
+            #expect(first.spectraDB.count == 2 && first.spectraDB.allSatisfy { $0.count == ObservationReport.bands && $0.allSatisfy(\.isFinite) })
+            #expect(first.bandWidthHz == 250 && !first.masks && first.version > 0 && first.frame > 0)
+            #expect(first.delaysSamples.count == 2 && first.delaysSamples.allSatisfy { $0.count == 2 && $0[0] == 0 && $0[1].map(\.isFinite) != false })
+            let seen = DaemonTests.processed(daemon)
+            #expect(DaemonTests.waitUntil { DaemonTests.processed(daemon) >= seen + 3 * 6 * 256 })
+            let second = try ObservationReport(json: call(.observe))
+            #expect(second.version > first.version && second.frame > first.frame, "\(first.version) → \(second.version)")
 
             var parameters = try LiveParameters(json: call(.set([.alpha(0.98), .iterations(1), .update(.iss), .density("laplace")])))
             #expect(parameters.alpha == 0.98 && parameters.iterations == 1 && parameters.update == .iss && parameters.density == "laplace")

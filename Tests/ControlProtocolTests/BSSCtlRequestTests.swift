@@ -97,5 +97,23 @@ struct BSSCtlRequestTests {
         #expect(frame.contains("source 0  [##########          ]  -30.0 dBFS  spherical/t:50"))
         #expect(frame.contains("source 1  [                    ]  -inf dBFS  lowrank/gauss"))
         #expect(frame.contains("(50 % at p99)") && frame.contains("xruns       capture 3, playback 0") && frame.contains("BYPASS"))
+        #expect(!frame.contains("spectrum"), "without an observation the monitor shows status only")
+
+        // Output 0 rises from 60 dB below output 1's loudest band to it; output 1 is flat but for a silent band.
+        let rising = (0..<ObservationReport.bands).map { -70 + 60 * Double($0) / Double(ObservationReport.bands - 1) }
+        var flat = Array(repeating: -10.0, count: ObservationReport.bands)
+        flat[0] = -.infinity
+        let observation = ObservationReport(
+            frame: 960, version: 16, bandWidthHz: 250, spectraDB: [rising, flat], delaysSamples: [[0, 2.5], [0, nil]], masks: false)
+        let bar = HumanText.spectrumBar(rising, top: HumanText.loudest(observation))
+        #expect(bar.count == ObservationReport.bands && bar.first == " " && bar.last == "█")
+        #expect(Array(bar) == Array(bar).sorted { " ▁▂▃▄▅▆▇█".firstIndex(of: $0)! < " ▁▂▃▄▅▆▇█".firstIndex(of: $1)! }, "a rising spectrum draws a rising bar: \(bar)")
+        let observed = HumanText.observation(observation)
+        #expect(observed.contains("output 1  | " + String(repeating: "█", count: 31) + "|  loudest -10.0 dB at 250–500 Hz"), "\(observed)")
+        #expect(observed.contains("bars span 60 dB below the loudest band"))
+        #expect(observed.contains("source 0  delay in samples after the reference: mic 0 0.00, mic 1 +2.50"))
+        #expect(observed.contains("source 1  delay in samples after the reference: mic 0 0.00, mic 1 ?"))
+        let withSpectra = MonitorView.frame(status, observation: observation, barWidth: 20)
+        #expect(withSpectra.contains("spectrum 1 | " + String(repeating: "█", count: 31) + "| 0–8 kHz"), "\(withSpectra)")
     }
 }

@@ -20,7 +20,7 @@ struct ControlRequestTests {
         .ping, .status, .get(nil), .get(.gainDB),
         .set([.alpha(0.98), .iterations(3), .structure(.lowRank), .update(.iss), .density("ggd:0.5"), .routing([1, nil]), .gainDB(-6), .mute(true), .bypass(false)]),
         .route(source: 2, channels: [0, 1]), .route(source: nil, channels: [1]), .reset,
-        .saveState(path: "/var/lib/bssd/state"), .loadState(path: "/var/lib/bssd/state"), .subscribe(interval: 0.5), .reload, .shutdown,
+        .saveState(path: "/var/lib/bssd/state"), .loadState(path: "/var/lib/bssd/state"), .subscribe(interval: 0.5), .observe, .reload, .shutdown,
     ]
 
     @Test(arguments: everyMethod)
@@ -45,8 +45,9 @@ struct ControlRequestTests {
         (#"{"id":1,"version":1,"method":"ping","parmas":{}}"#, .invalidRequest, 1, "unknown member \"parmas\"; a request has id, version, method, params"),
         (#"{"id":1,"version":1,"method":7}"#, .invalidRequest, 1, "\"method\" must be a string, got a number"),
         (#"{"id":1,"version":9,"method":"ping"}"#, .unsupportedVersion, 1, "protocol version 9 is not supported; this daemon speaks version 1"),
-        (#"{"id":"x","version":1,"method":"explode"}"#, .unknownMethod, "x", "unknown method 'explode'; known methods: ping, status, get, set, route, reset, save_state, load_state, subscribe, reload, shutdown"),
+        (#"{"id":"x","version":1,"method":"explode"}"#, .unknownMethod, "x", "unknown method 'explode'; known methods: ping, status, get, set, route, reset, save_state, load_state, subscribe, observe, reload, shutdown"),
         (#"{"id":1,"version":1,"method":"ping","params":{"x":1}}"#, .invalidParams, 1, "ping takes no params; unknown param 'x'"),
+        (#"{"id":1,"version":1,"method":"observe","params":{"bands":8}}"#, .invalidParams, 1, "observe takes no params; unknown param 'bands'"),
         (#"{"id":1,"version":1,"method":"set","params":[]}"#, .invalidParams, 1, "params must be an object, got an array"),
         (#"{"id":1,"version":1,"method":"set","params":{}}"#, .invalidParams, 1, "set needs at least one parameter, e.g. {\"alpha\":0.98}; parameters: alpha, iterations, structure, update, density, routing, gain_db, mute, bypass"),
         (#"{"id":1,"version":1,"method":"set","params":{"alfa":1}}"#, .invalidParams, 1, "unknown parameter 'alfa'; parameters: alpha, iterations, structure, update, density, routing, gain_db, mute, bypass"),
@@ -87,6 +88,23 @@ struct ControlRequestTests {
         #expect(try StatusReport(json: try JSONParser.parse(status.json.serialized)) == status)
         #expect(status.json["levels_dbfs"]?.serialized == "[-12.0,null,0.0,-90.0]")
         #expect(status.json["source_models"]?.serialized == #"["lowrank/t:50","spherical/gauss","lowrank/t:50","lowrank/ggd:0.5"]"#)
+    }
+
+    @Test func observationReportRoundTripsWithSilentBandsAndMissingDelays() throws {
+        var levels = (0..<ObservationReport.bands).map { -40 + Double($0) / 10 }
+        levels[3] = -.infinity
+        let report = ObservationReport(
+            frame: 4321, version: 72, bandWidthHz: 250, spectraDB: [levels, Array(repeating: -12.5, count: ObservationReport.bands)],
+            delaysSamples: [[0, 2.25, nil], [0, -1.5, 0.75]], masks: false)
+        let line = ControlReply(id: 9, outcome: .success(report.json)).line
+        let reply = try ControlReply(line: Array(line.utf8.dropLast()))
+        guard case .success(let result) = reply.outcome else { Issue.record("not a result: \(line)"); return }
+        #expect(try ObservationReport(json: result) == report)
+        #expect(report.json["delays_samples"]?.serialized == "[[0.0,2.25,null],[0.0,-1.5,0.75]]")
+        #expect(report.json["spectra_db"]?.serialized.hasPrefix("[[-40.0,-39.9,-39.8,null,-39.6,") == true)
+        #expect(throws: ControlError(.invalidReply, "observation.spectra_db must be an array of arrays of numbers or nulls, got a string")) {
+            try ObservationReport(json: .object(["frame": 1, "version": 1, "band_hz": 250.0, "spectra_db": [["x"]], "delays_samples": [], "masks": false]))
+        }
     }
 
     @Test func defaultSocketPathFollowsSystemdThenXDGThenTmp() {

@@ -20,6 +20,17 @@ struct ControlServerRoundTripTests {
         #expect(try client.call(.get(.routing), timeout: 2) == .object(["routing": [0, 1]]))
     }
 
+    @Test func observeIsUnavailableBeforeTheFirstSnapshotThenReports() throws {
+        let harness = try ServerHarness()
+        defer { harness.stop() }
+        let client = try harness.connect()
+        #expect(throws: ClientError.reply(ControlError(.unavailable, "the engine has not taken a snapshot yet"))) {
+            try client.call(.observe, timeout: 2)
+        }
+        let report = try ObservationReport(json: try client.call(.observe, timeout: 2))
+        #expect(report.version == 1 && report.spectraDB.count == 2 && report.spectraDB[1][0] == -.infinity && report.delaysSamples == [[0, 2.5], [0, nil]])
+    }
+
     @Test func setRouteAndFlagsChangeTheHandlersParameters() throws {
         let harness = try ServerHarness()
         defer { harness.stop() }

@@ -19,6 +19,7 @@ final class MockHandler: ControlHandler {
         alpha: 0.97, iterations: 2, structure: .spherical, update: .ip, density: "t:50", routing: [0, 1], gainDB: 0, mute: false, bypass: false))
     let calls = Mutex(Calls())
     private let statusCount = Atomic<Int>(0)
+    private let observeCount = Atomic<Int>(0)
 
     func status() -> StatusReport {
         let count = statusCount.add(1, ordering: .relaxed).newValue
@@ -88,6 +89,16 @@ final class MockHandler: ControlHandler {
             throw ControlError(.failed, "state \(path) is for 4 channels × 4 sources; this engine has 2 × 2")
         }
         calls.withLock { $0.loaded.append(path) }
+    }
+
+    /// `unavailable` on the first call, as a daemon whose engine has not taken a snapshot yet.
+    func observe() throws(ControlError) -> ObservationReport {
+        let count = observeCount.add(1, ordering: .relaxed).newValue
+        guard count > 1 else { throw ControlError(.unavailable, "the engine has not taken a snapshot yet") }
+        return ObservationReport(
+            frame: 60 * count, version: count - 1, bandWidthHz: 250,
+            spectraDB: [Array(repeating: -20.5, count: ObservationReport.bands), Array(repeating: -.infinity, count: ObservationReport.bands)],
+            delaysSamples: [[0, 2.5], [0, nil]], masks: false)
     }
 
     func reload() throws(ControlError) -> String {
