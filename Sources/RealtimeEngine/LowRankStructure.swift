@@ -23,6 +23,7 @@ final class LowRankStructure<T: EngineScalar>: SourceStructureModel {
     /// Forgotten past of the bases' update numerator Σ H p̃ / r̃² and denominator Σ H / r̃.
     private let pastNumerator: EngineBuffer<T>
     private let pastDenominator: EngineBuffer<T>
+    /// r̃ of the frame being fitted, scratch for the activation and the bases' statistics.
     private let model: EngineBuffer<T>
     private let numerator: EngineBuffer<T>
     private let denominator: EngineBuffer<T>
@@ -124,10 +125,9 @@ final class LowRankStructure<T: EngineScalar>: SourceStructureModel {
             updateActivation(h, power: p, mean: mean)
         }
         if framesSeen < warmupFrames {
-            r.update(repeating: SphericalStructure<T>.activity(whitenedPower: p, bins: bins), count: bins)
+            r.update(repeating: SphericalStructure<T>.activity(mean: mean), count: bins)
         } else {
-            modelVariance(h, mean: mean)
-            r.update(from: model.pointer, count: bins)
+            modelVariance(h, mean: mean, into: r)
         }
         if fresh {
             lastSlot = slot
@@ -185,9 +185,8 @@ final class LowRankStructure<T: EngineScalar>: SourceStructureModel {
         for l in 0..<bases { h[l] = mean * T(bins) / T(bases) }
     }
 
-    /// r̃(f) = Σ_l B(f, l) H(l) into `model`, floored relative to the frame's mean power.
-    private func modelVariance(_ h: UnsafePointer<T>, mean: T) {
-        let r = model.pointer
+    /// r̃(f) = Σ_l B(f, l) H(l) into `r`, floored relative to the frame's mean power.
+    private func modelVariance(_ h: UnsafePointer<T>, mean: T, into r: UnsafeMutablePointer<T>) {
         let b = basis.pointer
         r.update(repeating: 0, count: bins)
         for l in 0..<bases {
@@ -201,8 +200,8 @@ final class LowRankStructure<T: EngineScalar>: SourceStructureModel {
 
     /// IS-NMF majorisation step for one frame's activations with the bases fixed.
     private func updateActivation(_ h: UnsafeMutablePointer<T>, power p: UnsafePointer<T>, mean: T) {
-        modelVariance(h, mean: mean)
         let r = model.pointer
+        modelVariance(h, mean: mean, into: r)
         let b = basis.pointer
         for l in 0..<bases {
             let bl = b + l &* bins
@@ -222,8 +221,8 @@ final class LowRankStructure<T: EngineScalar>: SourceStructureModel {
         let h = activation.pointer + slot &* bases
         var mean: T = 0
         for f in 0..<bins { mean += p[f] }
-        modelVariance(h, mean: mean / T(bins))
         let r = model.pointer
+        modelVariance(h, mean: mean / T(bins), into: r)
         for l in 0..<bases {
             let ch = coefficient * h[l]
             let nl = n + l &* bins, dl = d + l &* bins

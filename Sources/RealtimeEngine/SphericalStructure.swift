@@ -20,13 +20,18 @@ final class SphericalStructure<T: EngineScalar>: SourceStructureModel {
         r.update(repeating: Self.activity(whitenedPower: p, bins: bins), count: bins)
     }
 
-    /// g = mean_f p̃(f), floored so that silence gives finite weights. The low-rank structure's
-    /// warm-up uses the same activity.
+    /// g = mean_f p̃(f), floored so that silence gives finite weights.
     @inline(__always)
     static func activity(whitenedPower p: UnsafePointer<T>, bins: Int) -> T {
         var total: T = 0
         for f in 0..<bins { total += p[f] }
-        return Swift.max(total / T(bins), T(1e-6))
+        return activity(mean: total / T(bins))
+    }
+
+    /// The floor alone, for the low-rank structure's warm-up, which has the mean already.
+    @inline(__always)
+    static func activity(mean: T) -> T {
+        Swift.max(mean, T(1e-6))
     }
 
     func finishSweep(historySlots: UnsafePointer<Int>, slotCount: Int, coefficients: UnsafePointer<T>) {}
