@@ -1,9 +1,10 @@
 /// Online auxiliary-function IVA and ILRMA: the separation family that learns one demixing matrix
 /// W(f) per bin (K ≤ M spatial filters) from the frames' weighted covariances.
 ///
-/// Each frame joins the re-iterated history; every `block` frames, `iterations` sweeps of (weights
-/// from each source's model → weighted covariances → IP/ISS update of W), then the projection-back
-/// scales, and the filters G = diag(A_ref,k) W are published. Everything is allocated in `init`.
+/// Each frame joins the re-iterated history; every `block` frames, `iterations` sweeps (more while
+/// the history fills, `sweeps(iterations:history:filled:)`) of (weights from each source's model →
+/// weighted covariances → IP/ISS update of W), then the projection-back scales, and the filters
+/// G = diag(A_ref,k) W are published. Everything is allocated in `init`.
 ///
 /// The control plane changes the live parameters with `apply` (OnlineIVA+LiveChanges.swift); the
 /// learnt state is saved and restored through `transferState` (OnlineIVA+State.swift).
@@ -108,10 +109,28 @@ final class OnlineIVA<T: EngineScalar>: SeparationFamily {
         mixture?.accumulate(re: re, im: im, forgetting: forgettingPowers.pointer[1])
     }
 
+    /// Sweeps for an update over `filled` history frames. Once the history is full that is
+    /// `iterations`; while it fills (the first `history` frames after a start or a reset) the update
+    /// spends the work of a full history on the frames it has — `iterations × history` frame
+    /// sweeps, at most `startUpSweepFactor` times the sweeps — so no update costs more than a
+    /// steady one, and the first seconds, whose few frames are cheap, are solved nearly to
+    /// convergence instead of being taken two sweeps at a time. Measured on the dev corpus and the
+    /// two validation splits (docs/validation.md): SDRi in the first 2 s +1.0 to +2.6 dB, whole file
+    /// +0.4 to +1.2 dB.
+    static func sweeps(iterations: Int, history: Int, filled: Int) -> Int {
+        guard filled < history else { return iterations }
+        return Swift.max(iterations, Swift.min(iterations &* history / Swift.max(filled, 1), iterations &* startUpSweepFactor))
+    }
+
+    /// The cap on the start-up sweeps: uncapped, the first update would sweep one frame
+    /// `iterations × history` times, long after a frame that alone has nothing more to give.
+    static var startUpSweepFactor: Int { 8 }
+
     private func updateDemixing() {
         let F = bins, K = sources, M = channels
         let yr = outRe.pointer, yi = outIm.pointer, p = power.pointer
-        for iteration in 0..<configuration.iterations {
+        let sweeps = Self.sweeps(iterations: configuration.iterations, history: configuration.history, filled: history.count)
+        for iteration in 0..<sweeps {
             for i in 0..<history.count {
                 let slot = history.order[i]
                 let offset = slot &* M &* F

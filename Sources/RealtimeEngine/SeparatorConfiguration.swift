@@ -18,12 +18,12 @@ public struct SeparatorConfiguration: Sendable, Equatable, BitwiseCopyable {
     /// Sources whose structure or density differs from the two above.
     public var overrides = SourceModelOverrides()
     /// Forgetting factor per hop: the statistics' time constant is hop / (1 − α) samples.
-    public var forgetting: Double = 0.97
+    public var forgetting: Double = 0.98
     /// Sweeps over all sources per update.
     public var iterations: Int = 2
     /// Frames whose auxiliary weights are recomputed at every update (the re-iterated history);
     /// older frames contribute with their weights frozen. 1 gives the textbook recursion.
-    public var history: Int = 16
+    public var history: Int = 64
     /// Frames between two updates (block-online); 1 updates at every frame.
     public var block: Int = 1
     /// NMF bases per source (ILRMA only).

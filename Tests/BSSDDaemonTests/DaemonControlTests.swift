@@ -40,7 +40,7 @@ extension LiveAudio {
             // Freewheeling file devices have no clock: the latency is the output stream's lag
             // (frame 1024 − hop 256 + prefill 256), not how far capture ran ahead.
             #expect(status.latencyMilliseconds == 64)
-            #expect(try LiveParameters(json: call(.get(nil))).alpha == 0.97)
+            #expect(try LiveParameters(json: call(.get(nil))).alpha == 0.98)
 
             // The engine's tap, about ten snapshots a second (every 6 hops of 256 at 16 kHz): K
             // outputs × 32 finite bands, a delay per source and microphone, and a newer snapshot later.
@@ -56,9 +56,9 @@ extension LiveAudio {
             let second = try ObservationReport(json: call(.observe))
             #expect(second.version > first.version && second.frame > first.frame, "\(first.version) → \(second.version)")
 
-            var parameters = try LiveParameters(json: call(.set([.alpha(0.98), .iterations(1), .update(.iss), .density("laplace")])))
-            #expect(parameters.alpha == 0.98 && parameters.iterations == 1 && parameters.update == .iss && parameters.density == "laplace")
-            #expect(daemon.configuration.engine.forgetting == 0.98)
+            var parameters = try LiveParameters(json: call(.set([.alpha(0.97), .iterations(1), .update(.iss), .density("laplace")])))
+            #expect(parameters.alpha == 0.97 && parameters.iterations == 1 && parameters.update == .iss && parameters.density == "laplace")
+            #expect(daemon.configuration.engine.forgetting == 0.97)
             #expect(refusal(.set([.alpha(1.5)]))?.code == .outOfRange)
             // The NUL travels as \u0000 in the request; neither it nor a hex float is a model.
             #expect(refusal(.set([.density("t:5\u{0}")]))?.code == .outOfRange)

@@ -20,10 +20,13 @@ extension LiveAudio {
 
         static let rate = 16000
 
+        /// A small engine: these suites test the live path, not the separation, and every pipeline
+        /// warms a scratch engine over a full history first (`SeparationPipeline.warmUp`).
         static func engine() -> SeparatorConfiguration {
             var engine = SeparatorConfiguration(channels: 2)
             engine.frameLength = 1024
             engine.hop = 256
+            engine.history = 16
             return engine
         }
 

@@ -40,7 +40,7 @@ struct CheckCommandTests {
         let outcome = try Self.bssd("--config", Self.shipped, "--check")
         #expect(outcome.status == 0, "\(outcome.standardError)")
         #expect(outcome.standardOutput.hasPrefix("\(Self.shipped): OK: capture 'default' 2 ch → playback 'default' 2 ch, 16000 Hz"))
-        #expect(outcome.standardOutput.contains("engine 2 sources, spherical/t:50 ip frame 4096 hop 1024 α 0.97"))
+        #expect(outcome.standardOutput.contains("engine 2 sources, spherical/t:50 ip frame 4096 hop 1024 α 0.98"))
         #expect(outcome.standardOutput.contains("SCHED_FIFO 70, mlock"))
     }
 
@@ -52,7 +52,7 @@ struct CheckCommandTests {
         #expect(outcome.status == 0, "\(outcome.standardError)")
         #expect(outcome.standardOutput.contains("capture 'hw:3' 2 ch → playback 'default' 2 ch"))
         #expect(outcome.standardOutput.contains("freewheel"))
-        #expect(outcome.standardOutput.contains("frame 2048 hop 512 α 0.97 iterations 2"))
+        #expect(outcome.standardOutput.contains("frame 2048 hop 512 α 0.98 iterations 2"))
         #expect(outcome.standardOutput.contains("normal priority, no mlock"))
     }
 

@@ -61,8 +61,8 @@ struct ConfigFileTests {
         #expect(d.log.level == .info)
         let e = d.engine
         #expect(e.structure == .spherical && e.updateRule == .ip && e.density == .studentT(nu: 50))
-        #expect(e.frameLength == 4096 && e.hop == 1024 && e.forgetting == 0.97 && e.iterations == 2)
-        #expect(e.history == 16 && e.block == 1 && e.nmfBases == 2 && e.loading == 1e-3 && e.referenceMic == 0)
+        #expect(e.frameLength == 4096 && e.hop == 1024 && e.forgetting == 0.98 && e.iterations == 2)
+        #expect(e.history == 64 && e.block == 1 && e.nmfBases == 2 && e.loading == 1e-3 && e.referenceMic == 0)
     }
 
     @Test("every key is in the shipped file, in its section, with a comment above it")
@@ -272,7 +272,7 @@ struct ConfigFileTests {
         ("[engine]\nsources = 3", "engine.sources", "3", "2 to 2 (at most one per microphone)"),
         ("[engine]\nsources = 1\n[audio]\nchannels = 4", "engine.sources", "1", "2 to 4"),
         ("[engine]\nsources = 2\nupdate = \"iss\"\n[audio]\nchannels = 4", "engine.update", "\"iss\"", "ip when sources (2) < channels (4)"),
-        ("[engine]\nblock = 20", "engine.block", "20", "no more than history (16)"),
+        ("[engine]\nhistory = 8\nblock = 20", "engine.block", "20", "no more than history (8)"),
         ("[engine]\nstructure = \"pca\"", "engine.structure", "\"pca\"", "\"spherical\", \"lowrank\""),
         ("[output]\ngain_db = 30", "output.gain_db", "30", "-96 to 24"),
         ("[output]\nrouting = [0, 2]", "output.routing", "[0, 2]", "a source index from 0 to 1"),

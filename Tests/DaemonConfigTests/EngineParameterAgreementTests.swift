@@ -61,7 +61,7 @@ struct EngineParameterAgreementTests {
         Probe(parameter: .iterations, toml: "17", change: .iterations(17), accepted: false),
         Probe(parameter: .history, toml: "64", change: nil, accepted: true),
         Probe(parameter: .history, toml: "65", change: nil, accepted: false),
-        Probe(parameter: .block, toml: "17", change: nil, accepted: false),
+        Probe(parameter: .block, toml: "65", change: nil, accepted: false),
         Probe(parameter: .bases, toml: "32", change: nil, accepted: true),
         Probe(parameter: .bases, toml: "33", change: nil, accepted: false),
         Probe(parameter: .loading, toml: "1.0", change: nil, accepted: true),
