@@ -1,7 +1,7 @@
 import RealtimeEngine
 
 /// What the keys of a config file have set so far. Keys arrive in no useful order, and a few
-/// settings depend on others (hop on frame, the identity routing on the channel counts), so
+/// settings depend on others (hop on frame, history and the identity routing on the channel counts), so
 /// those are kept apart here and resolved once every key is in (`configuration()`).
 struct ConfigFileDraft {
     var daemon = DaemonConfigurationFile.defaults
@@ -9,6 +9,8 @@ struct ConfigFileDraft {
     var sources: Int?
     /// `engine.hop`; nil is frame/4 of whatever frame the file chose.
     var hop: Int?
+    /// `engine.history`; nil is the default for whatever `audio.channels` the file chose.
+    var history: Int?
     /// `output.routing`; nil is source p on playback channel p.
     var routes: [Int?]?
     var gainDecibels = 0.0
@@ -29,6 +31,7 @@ struct ConfigFileDraft {
     func configuration() -> DaemonConfiguration {
         var configuration = daemon
         configuration.engine.hop = hop ?? configuration.engine.frameLength / 4
+        configuration.engine.history = history ?? SeparatorConfiguration.defaultHistory(channels: configuration.engine.channels)
         configuration.engine.sources = sources ?? configuration.engine.channels
         let identity = OutputSettings.identity(
             sources: configuration.engine.sources,

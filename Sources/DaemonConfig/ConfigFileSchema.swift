@@ -104,7 +104,7 @@ enum ConfigFileSchema {
         integer("engine", "hop", \.hop),
         number("engine", "alpha", \.daemon.engine.forgetting),
         integer("engine", "iterations", \.daemon.engine.iterations),
-        integer("engine", "history", \.daemon.engine.history),
+        integer("engine", "history", \.history),
         integer("engine", "block", \.daemon.engine.block),
         integer("engine", "bases", \.daemon.engine.nmfBases),
         integer("engine", "reference_mic", \.daemon.engine.referenceMic),

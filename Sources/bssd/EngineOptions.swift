@@ -43,7 +43,7 @@ struct EngineOptions: ParsableArguments {
     @Option(help: help(.iterations, default: "\(defaults.iterations)"))
     var iterations: Int?
 
-    @Option(help: help(.history, default: "\(defaults.history)"))
+    @Option(help: help(.history, default: SeparatorConfiguration.defaultHistoryDescription))
     var history: Int?
 
     @Option(help: help(.block, default: "\(defaults.block)"))

@@ -170,6 +170,9 @@ struct RunCommand: ParsableCommand {
             // A square engine follows the new microphone count; one set to fewer sources keeps them.
             if configuration.engine.sources == configuration.engine.channels { configuration.engine.sources = channels }
             configuration.engine.channels = channels
+            // As a new --frame brings its hop: a new microphone count brings its default history,
+            // unless --history says otherwise (applied just below).
+            configuration.engine.history = SeparatorConfiguration.defaultHistory(channels: channels)
         }
         if let sources { configuration.engine.sources = sources }
         engine.apply(to: &configuration.engine)

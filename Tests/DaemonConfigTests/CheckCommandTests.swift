@@ -56,6 +56,15 @@ struct CheckCommandTests {
         #expect(outcome.standardOutput.contains("normal priority, no mlock"))
     }
 
+    @Test("--channels brings its microphone count's default history, unless --history is given")
+    func channelsBringTheirHistory() throws {
+        let eight = try Self.bssd("run", "--config", Self.shipped, "--check", "--channels", "8")
+        #expect(eight.status == 0, "\(eight.standardError)")
+        #expect(eight.standardOutput.contains("iterations 2 history 16"), "\(eight.standardOutput)")
+        let given = try Self.bssd("run", "--config", Self.shipped, "--check", "--channels", "8", "--history", "64")
+        #expect(given.standardOutput.contains("iterations 2 history 64"), "\(given.standardOutput)")
+    }
+
     @Test("an invalid file exits 78 naming file, key and value; a missing one 66")
     func invalidFiles() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bssd-check-\(UUID().uuidString)")

@@ -179,9 +179,15 @@ struct ConfigFileTests {
         #expect(c.realtimePriority == 80 && !c.lockMemory && c.stallTimeoutMilliseconds == 500)
     }
 
-    @Test("hop follows the file's frame when omitted; priority 0 and false both turn SCHED_FIFO off")
+    @Test("hop follows the file's frame and history its microphone count when omitted; priority 0 and false both turn SCHED_FIFO off")
     func dependentDefaults() throws {
         #expect(try Self.parse("[engine]\nframe = 2048").engine.hop == 512)
+        // The history's default shrinks with the microphone count (its cost grows with it), in
+        // either order of the sections; a history the file gives stays.
+        #expect(try Self.parse("[audio]\nchannels = 4").engine.history == 64)
+        #expect(try Self.parse("[audio]\nchannels = 6").engine.history == 32)
+        #expect(try Self.parse("[engine]\nframe = 4096\n[audio]\nchannels = 8").engine.history == 16)
+        #expect(try Self.parse("[engine]\nhistory = 64\n[audio]\nchannels = 8").engine.history == 64)
         #expect(try Self.parse("[realtime]\npriority = 0").realtimePriority == nil)
         #expect(try Self.parse("[realtime]\npriority = false").realtimePriority == nil)
         #expect(try Self.parse("[control]\nmode = \"0640\"").control.mode == 0o640)
