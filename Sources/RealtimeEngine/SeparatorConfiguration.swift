@@ -43,7 +43,7 @@ public struct SeparatorConfiguration: Sendable, Equatable, BitwiseCopyable {
     /// The history when none is given: 64 frames up to 4 microphones, where it separated best
     /// on the dev corpus and both validation splits (docs/validation.md); fewer above, where the
     /// history's cost (frames × sources × channel pairs per bin and sweep) would take most of a
-    /// core — 64 frames at 8 microphones ran at 0.92 of real time, 16 at 0.17. The corpora have
+    /// core — 64 frames at 8 microphones ran at 0.92 of real time, 16 at 0.32 (`bssd bench`, float). The corpora have
     /// no larger arrays, so there the choice is one of CPU alone.
     public static func defaultHistory(channels: Int) -> Int {
         channels <= 4 ? 64 : channels <= 6 ? 32 : 16
