@@ -29,6 +29,7 @@ extension OnlineSeparator {
         configuration = new
         switch family {
         case .iva(let family): if family.apply(new) { family.publishFilters(to: filters) }
+        case .clustering(let family): if family.apply(new) { family.publishFilters(to: filters) }
         }
         return true
     }

@@ -26,6 +26,7 @@ extension OnlineSeparator {
         tap.recordOutputSpectra(re: frameRe.pointer, im: frameIm.pointer, through: filters.latest)
         switch family {
         case .iva(let family): family.observe(into: tap.writable)
+        case .clustering(let family): family.observe(into: tap.writable)
         }
         tap.publish(frame: statistics.frames)
     }

@@ -40,6 +40,7 @@ extension OnlineSeparator {
         configuration = state.configuration
         switch family {
         case .iva(let family): family.adoptLiveParameters(of: state.configuration)
+        case .clustering(let family): family.adoptLiveParameters(of: state.configuration)
         }
         publishFilters()
     }
@@ -63,6 +64,7 @@ extension OnlineSeparator {
         }
         switch family {
         case .iva(let family): family.transferState(&transfer)
+        case .clustering(let family): family.transferState(&transfer)
         }
         transfer.counter(&statistics.frames)
         transfer.counter(&statistics.nonFiniteSamples)

@@ -18,10 +18,12 @@ public final class OnlineSeparator<T: EngineScalar> {
     /// The families an engine can run (`SeparationFamilyKind`), dispatched once per hop.
     enum Family {
         case iva(OnlineIVA<T>)
+        case clustering(DirectionClustering<T>)
 
         init(_ kind: SeparationFamilyKind, configuration: SeparatorConfiguration, structures: SourceStructureRegistry<T>) {
             switch kind {
             case .iva: self = .iva(OnlineIVA(configuration: configuration, structures: structures))
+            case .clustering: self = .clustering(DirectionClustering(configuration: configuration))
             }
         }
 
@@ -29,6 +31,7 @@ public final class OnlineSeparator<T: EngineScalar> {
         var producesMasks: Bool {
             switch self {
             case .iva(let family): family.producesMasks
+            case .clustering(let family): family.producesMasks
             }
         }
     }
@@ -70,7 +73,7 @@ public final class OnlineSeparator<T: EngineScalar> {
     /// that takes a snapshot every that many hops (at least 1), e.g. the hops in a tenth of a
     /// second for ten snapshots a second.
     public convenience init(configuration: SeparatorConfiguration, observationInterval: Int? = nil) throws(SeparatorConfigurationError) {
-        try self.init(configuration: configuration, family: .iva, stage: .stft, structures: .builtIn,
+        try self.init(configuration: configuration, family: configuration.family, stage: .stft, structures: .builtIn,
                       observationInterval: observationInterval)
     }
 
@@ -151,6 +154,8 @@ public final class OnlineSeparator<T: EngineScalar> {
         case .iva(let family):
             family.learn(re: frameRe.pointer, im: frameIm.pointer, filters: filters)
             (statistics.binResets, statistics.singularSolves) = family.repairs
+        case .clustering(let family):
+            family.learn(re: frameRe.pointer, im: frameIm.pointer, filters: filters)
         }
         switch stage {
         case .stft(let stage): stage.render(re: frameRe.pointer, im: frameIm.pointer, filters: filters.latest, output: output)
@@ -179,6 +184,7 @@ public final class OnlineSeparator<T: EngineScalar> {
         }
         switch family {
         case .iva(let family): family.reset()
+        case .clustering(let family): family.reset()
         }
         publishFilters()
         statistics = SeparatorStatistics()
@@ -188,6 +194,7 @@ public final class OnlineSeparator<T: EngineScalar> {
     func publishFilters() {
         switch family {
         case .iva(let family): family.publishFilters(to: filters)
+        case .clustering(let family): family.publishFilters(to: filters)
         }
     }
 }

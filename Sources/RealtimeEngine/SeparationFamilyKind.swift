@@ -1,6 +1,14 @@
 /// The separation families an engine can be made with (`OnlineSeparator.Family`); the conformance
 /// tests run every one.
-enum SeparationFamilyKind: CaseIterable {
-    /// Online auxiliary-function IVA/ILRMA (`OnlineIVA`).
+public enum SeparationFamilyKind: String, Sendable, Equatable, CaseIterable, BitwiseCopyable, CustomStringConvertible {
+    /// Online auxiliary-function IVA/ILRMA (`OnlineIVA`): spatial filters, K ≤ M.
     case iva
+    /// Online direction clustering (`DirectionClustering`): time–frequency masks, K ≥ 2 sources
+    /// from 2 microphones.
+    case clustering
+
+    public var description: String { rawValue }
+
+    /// The spellings, for help texts and error messages.
+    public static var spellings: String { allCases.map(\.rawValue).joined(separator: ", ") }
 }

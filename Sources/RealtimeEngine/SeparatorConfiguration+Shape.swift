@@ -5,6 +5,7 @@ extension SeparatorConfiguration {
     /// differs. Each field is listed here once. Plain comparisons, not a table of stored closures:
     /// calling those allocated (debug builds), and `apply` runs on the processing thread.
     private func forEachShapeDifference(from other: Self, _ body: (String) -> Void) {
+        if family != other.family { body("family") }
         if channels != other.channels { body("channels") }
         if sources != other.sources { body("sources") }
         if frameLength != other.frameLength { body("frame") }

@@ -33,6 +33,17 @@ public struct SeparatorConfiguration: Sendable, Equatable, BitwiseCopyable {
     public var referenceMic: Int = 0
     /// Diagonal loading of each weighted covariance, relative to its mean diagonal.
     public var loading: Double = 1e-3
+    /// How the outputs are learnt: spatial filters (IVA/ILRMA) or direction clustering (masks, for
+    /// more sources than microphones).
+    public var family: SeparationFamilyKind = .iva
+    /// Clustering: the scatter model of each direction's points.
+    public var mixture: MixtureModelKind = .kmeans
+    /// Clustering: the largest inter-microphone delay a source can have, in samples (spacing /
+    /// speed of sound × rate: 10 is 21 cm at 16 kHz). It bounds the directions and sets the
+    /// frequencies below which the first frames place the clusters (no spatial aliasing there).
+    public var maxDelay: Double = 10
+    /// Clustering: the smallest gain a mask gives a bin (0 to 0.5), against musical noise.
+    public var maskFloor: Double = 0.05
 
     public init(channels: Int, sources: Int? = nil) {
         self.channels = channels
@@ -67,6 +78,10 @@ public struct SeparatorConfiguration: Sendable, Equatable, BitwiseCopyable {
         // single source, but blind, nothing says which: on the 4-mic 2-talker dev case its one
         // output improved neither talker (SDRi -2.4 dB after 3 s). More sources than microphones
         // would need another family altogether.
+        if family == .clustering {
+            try validateClustering()
+            return
+        }
         guard (2...channels).contains(sources) else {
             throw SeparatorConfigurationError(
                 key: "sources", value: "\(sources)", allowed: "2 to \(channels) (at most one per microphone)")
@@ -97,6 +112,35 @@ public struct SeparatorConfiguration: Sendable, Equatable, BitwiseCopyable {
             if let density = overrides[source].density, !density.isWithinBounds {
                 throw SeparatorConfigurationError(key: EngineParameter.density.name(source: source), value: "\(density)", allowed: EngineParameter.density.allowed)
             }
+        }
+    }
+
+    /// The clustering family's limits: two microphones (the level-ratio and phase-difference
+    /// features of one pair), 2 to 8 sources, the frame and forgetting as for IVA.
+    private func validateClustering() throws(SeparatorConfigurationError) {
+        guard channels == 2 else {
+            throw SeparatorConfigurationError(key: "channels", value: "\(channels)", allowed: "2 with family = clustering (one microphone pair)")
+        }
+        guard (2...8).contains(sources) else {
+            throw SeparatorConfigurationError(key: "sources", value: "\(sources)", allowed: "2 to 8 with family = clustering")
+        }
+        guard EngineBounds.frameLengths.contains(frameLength) else {
+            throw SeparatorConfigurationError(key: "frame", value: "\(frameLength)", allowed: EngineParameter.frame.allowed)
+        }
+        guard EngineBounds.hopDivisors.contains(where: { hop * $0 == frameLength }) else {
+            throw SeparatorConfigurationError(key: "hop", value: "\(hop)", allowed: EngineParameter.hop.allowed)
+        }
+        guard EngineBounds.acceptsForgetting(forgetting) else {
+            throw SeparatorConfigurationError(key: "alpha", value: "\(forgetting)", allowed: EngineParameter.alpha.allowed)
+        }
+        guard (0..<channels).contains(referenceMic) else {
+            throw SeparatorConfigurationError(key: "reference-mic", value: "\(referenceMic)", allowed: "0 or 1")
+        }
+        guard maxDelay > 0, maxDelay <= 64 else {
+            throw SeparatorConfigurationError(key: "max-delay", value: "\(maxDelay)", allowed: "more than 0 and at most 64 samples")
+        }
+        guard maskFloor >= 0, maskFloor <= 0.5 else {
+            throw SeparatorConfigurationError(key: "mask-floor", value: "\(maskFloor)", allowed: "0 to 0.5")
         }
     }
 

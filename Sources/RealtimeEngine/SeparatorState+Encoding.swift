@@ -1,6 +1,6 @@
 import EngineParameters
 
-/// The state file format, version 2. All numbers little-endian:
+/// The state file format, version 3. All numbers little-endian:
 ///
 ///     magic "BSSDSTAT" | version u32 | total length u64 (including the checksum)
 ///     scalar size u8 (4 Float, 8 Double)
@@ -8,7 +8,8 @@ import EngineParameters
 ///       iterations (u32 each); structure (name, 16 bytes zero-padded); update rule, density kind
 ///       (u8 each); density shape, forgetting, loading (f64 each); then for each of the 16
 ///       override slots: which halves are set (u8: 1 structure, 2 density), structure name (16
-///       bytes), density kind (u8), density shape (f64)
+///       bytes), density kind (u8), density shape (f64); family, mixture model (u8 each); largest
+///       delay, mask floor (f64 each)
 ///     integer count u64 | scalar count u64
 ///     integers (i64 each) | scalars (IEEE bit patterns of the scalar size)
 ///     FNV-1a 64 of every byte before it (u64)
@@ -17,15 +18,16 @@ import EngineParameters
 /// "truncated" rather than as a checksum error, and the version before the length, so a later
 /// format may lay out the rest differently. The full configuration is kept, not just the shape,
 /// because loading restores the live parameters too. Version 1 had no per-source models and one
-/// low-rank state for all sources; its files are refused by version.
+/// low-rank state for all sources; version 2 had no separation family (IVA only). Both are refused by
+/// version.
 extension SeparatorState {
     static var magic: [UInt8] { Array("BSSDSTAT".utf8) }
-    static var formatVersion: Int { 2 }
+    static var formatVersion: Int { 3 }
     /// Magic, version and total length: what must be read before anything else makes sense.
     private static var prefixSize: Int { 8 + 4 + 8 }
     private static var headerSize: Int {
         prefixSize + 1 + 9 * 4 + ConfigurationCode.nameSize + 2 + 3 * 8
-            + SourceModelOverrides.capacity * (1 + ConfigurationCode.nameSize + 1 + 8) + 2 * 8
+            + SourceModelOverrides.capacity * (1 + ConfigurationCode.nameSize + 1 + 8) + 2 + 2 * 8 + 2 * 8
     }
     private static var checksumSize: Int { 8 }
 
@@ -202,6 +204,10 @@ private struct StateByteWriter {
             integer(density.code)
             integer(density.shape.bitPattern)
         }
+        integer(UInt8(SeparationFamilyKind.allCases.firstIndex(of: c.family)!))
+        integer(UInt8(MixtureModelKind.allCases.firstIndex(of: c.mixture)!))
+        integer(c.maxDelay.bitPattern)
+        integer(c.maskFloor.bitPattern)
     }
 }
 
@@ -259,6 +265,14 @@ private struct StateByteReader {
             }
             c.overrides[k] = .init(structure: set & 1 != 0 ? structure : nil, density: set & 2 != 0 ? density : nil)
         }
+        let familyCode = Int(try integer(UInt8.self)), mixtureCode = Int(try integer(UInt8.self))
+        guard SeparationFamilyKind.allCases.indices.contains(familyCode), MixtureModelKind.allCases.indices.contains(mixtureCode) else {
+            throw .malformed("it names an unknown separation family or mixture model")
+        }
+        c.family = SeparationFamilyKind.allCases[familyCode]
+        c.mixture = MixtureModelKind.allCases[mixtureCode]
+        c.maxDelay = Double(bitPattern: try integer(UInt64.self))
+        c.maskFloor = Double(bitPattern: try integer(UInt64.self))
         return c
     }
 

@@ -37,6 +37,8 @@ struct EngineConformanceTests {
         /// (2 / (1 − α) frames) after 10 hops, so every run reaches its NMF.
         var configuration: SeparatorConfiguration {
             var configuration = SeparatorConfiguration.quick(channels: channels)
+            configuration.family = family
+            if family == .clustering { configuration.sources = 3 }
             configuration.forgetting = 0.8
             configuration.structure = structure
             configuration.density = density
@@ -60,6 +62,15 @@ struct EngineConformanceTests {
         var cases: [Case] = []
         for family in SeparationFamilyKind.allCases {
             for stage in OutputStageKind.allCases {
+                // Clustering has no source models and takes one microphone pair: one case per
+                // precision, with more sources than microphones.
+                if family == .clustering {
+                    for precision in [Precision.float, .double] {
+                        cases.append(Case(family: family, stage: stage, structure: .spherical, density: .laplace,
+                                          channels: 2, precision: precision))
+                    }
+                    continue
+                }
                 for structure in SourceStructureRegistry<Float>.testing.structures {
                     for channels in [2, 3] {
                         for density in densities {
