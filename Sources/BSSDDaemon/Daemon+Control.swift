@@ -18,7 +18,7 @@ extension Daemon {
         LiveParameters(
             alpha: engine.forgetting, iterations: engine.iterations,
             structure: engine.structure, update: engine.updateRule,
-            density: engine.density.description, routing: output.routes, gainDB: output.gainDecibels,
+            density: engine.density.description, mixture: engine.mixture, routing: output.routes, gainDB: output.gainDecibels,
             mute: output.muted, bypass: output.bypass)
     }
 
@@ -72,6 +72,7 @@ extension Daemon {
                 throw ControlError(.outOfRange, "invalid density = \(text): allowed is \(EngineParameter.density.allowed)")
             }
             engine.density = density
+        case let .mixture(value): engine.mixture = value
         case let .routing(routes):
             guard routes.count == output.routes.count else {
                 throw ControlError(.outOfRange, "invalid routing: \(routes.count) routes for \(output.routes.count) playback channels; give one per channel (the channel count changes only by reopening the device)")

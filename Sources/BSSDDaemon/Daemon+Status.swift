@@ -40,7 +40,11 @@ extension Daemon {
             levelsDBFS: snapshot?.sourceLevels ?? Array(repeating: -.infinity, count: configuration.engine.sources),
             deviceReopens: sum.deviceReopens,
             parameters: liveParameters(),
-            sourceModels: (0..<configuration.engine.sources).map { configuration.engine.sourceModel($0).description })
+            sourceModels: (0..<configuration.engine.sources).map { source in
+                let engine = configuration.engine
+                // A clustering engine has no per-source model: each output is one direction of its mixture.
+                return engine.family == .clustering ? "clustering/\(engine.mixture)" : engine.sourceModel(source).description
+            })
     }
 
     /// The blocks of the last 10–20 s of the running pipeline (all of its blocks while it is younger

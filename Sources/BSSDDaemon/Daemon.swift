@@ -261,7 +261,7 @@ public final class Daemon: @unchecked Sendable {
             "Separating: capture '\(configuration.captureDevice)' \(c.channels) ch \(c.format) \(c.sampleRate) Hz, "
                 + "period \(c.periodFrames) × \(c.periods); playback '\(configuration.playbackDevice)' \(p.channels) ch "
                 + "\(p.format), period \(p.periodFrames) × \(p.periods), prefill \(p.prefillFrames); engine "
-                + "\(e.modelSummary) \(e.updateRule.rawValue) frame \(e.frameLength) hop \(e.hop).")
+                + "\(e.methodSummary) frame \(e.frameLength) hop \(e.hop).")
     }
 
     private func logLatency(_ pipeline: SeparationPipeline) {

@@ -29,6 +29,7 @@ extension ParameterChange {
         case .structure: self = .structure(try choice(SourceStructure.self))
         case .update: self = .update(try choice(LiveParameters.UpdateRule.self))
         case .density: self = .density(text)
+        case .mixture: self = .mixture(try choice(MixtureModelKind.self))
         case .routing: guard let routes = Self.routes(text) else { throw invalid() }; self = .routing(routes)
         case .gainDB: guard let value = Double(plainDecimal: text) else { throw invalid() }; self = .gainDB(value)
         case .mute: guard let value = Self.flag(text) else { throw invalid() }; self = .mute(value)

@@ -16,6 +16,8 @@ public struct LiveParameters: Sendable, Equatable {
     public var update: UpdateRule
     /// Every source's model density as written in the config, unless a source has its own: `t:50`, `laplace`, `ggd:0.5`, `gauss`.
     public var density: String
+    /// The clustering family's mixture model (kept, and unused, while the engine runs IVA).
+    public var mixture: MixtureModelKind
     /// `routing[p]` is the source played on playback channel p, nil for silence.
     public var routing: [Int?]
     public var gainDB: Double
@@ -24,13 +26,14 @@ public struct LiveParameters: Sendable, Equatable {
 
     public init(
         alpha: Double, iterations: Int, structure: SourceStructure, update: UpdateRule, density: String,
-        routing: [Int?], gainDB: Double, mute: Bool, bypass: Bool
+        mixture: MixtureModelKind, routing: [Int?], gainDB: Double, mute: Bool, bypass: Bool
     ) {
         self.alpha = alpha
         self.iterations = iterations
         self.structure = structure
         self.update = update
         self.density = density
+        self.mixture = mixture
         self.routing = routing
         self.gainDB = gainDB
         self.mute = mute
@@ -45,6 +48,7 @@ public struct LiveParameters: Sendable, Equatable {
         case .structure: .string(structure.rawValue)
         case .update: .string(update.rawValue)
         case .density: .string(density)
+        case .mixture: .string(mixture.rawValue)
         case .routing: .array(routing.map(JSONValue.optional))
         case .gainDB: .number(gainDB)
         case .mute: .bool(mute)
@@ -69,7 +73,7 @@ public struct LiveParameters: Sendable, Equatable {
         self.init(
             alpha: try fields.double("alpha"), iterations: try fields.int("iterations"),
             structure: try choice("structure", SourceStructure.self), update: try choice("update", UpdateRule.self),
-            density: try fields.string("density"), routing: try fields.optionalInts("routing"),
+            density: try fields.string("density"), mixture: try choice("mixture", MixtureModelKind.self), routing: try fields.optionalInts("routing"),
             gainDB: try fields.double("gain_db"), mute: try fields.bool("mute"), bypass: try fields.bool("bypass"))
     }
 }

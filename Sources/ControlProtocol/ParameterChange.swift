@@ -12,6 +12,8 @@ public enum ParameterChange: Sendable, Equatable {
     /// The source density's spelling (`t:50`, `ggd:0.5`, …), parsed by the handler, which owns the
     /// density grammar.
     case density(String)
+    /// The clustering family's mixture model.
+    case mixture(MixtureModelKind)
     /// A whole routing table: one entry per playback channel.
     case routing([Int?])
     /// Plays `source` (nil: silence) on each of `channels`, leaving the other channels as they are.
@@ -28,6 +30,7 @@ public enum ParameterChange: Sendable, Equatable {
         case .structure: .structure
         case .update: .update
         case .density: .density
+        case .mixture: .mixture
         case .routing, .route: .routing
         case .gainDB: .gainDB
         case .mute: .mute
@@ -51,6 +54,7 @@ public enum ParameterChange: Sendable, Equatable {
         case .structure: return .structure(try choice(SourceStructure.self))
         case .update: return .update(try choice(LiveParameters.UpdateRule.self))
         case .density: return .density(try fields.string(key))
+        case .mixture: return .mixture(try choice(MixtureModelKind.self))
         case .routing: return .routing(try fields.optionalInts(key))
         case .gainDB: return .gainDB(try fields.double(key))
         case .mute: return .mute(try fields.bool(key))
@@ -80,6 +84,7 @@ public enum ParameterChange: Sendable, Equatable {
         case .structure(let value): .string(value.rawValue)
         case .update(let value): .string(value.rawValue)
         case .density(let value): .string(value)
+        case .mixture(let value): .string(value.rawValue)
         case .routing(let routes): .array(routes.map(JSONValue.optional))
         case .route(let source, let channels): .object(["source": .optional(source), "channels": .array(channels.map(JSONValue.integer))])
         case .mute(let value), .bypass(let value): .bool(value)

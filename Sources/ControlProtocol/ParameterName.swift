@@ -4,7 +4,7 @@ public import EngineParameters
 /// `bssctl set --help` and error messages all list the same thing. The engine's parameters take
 /// their text from `EngineParameter`, as the config file and `bssd` options do.
 public enum ParameterName: String, Sendable, CaseIterable {
-    case alpha, iterations, structure, update, density, routing
+    case alpha, iterations, structure, update, density, mixture, routing
     case gainDB = "gain_db"
     case mute, bypass
 
@@ -16,6 +16,7 @@ public enum ParameterName: String, Sendable, CaseIterable {
         case .structure: .structure
         case .update: .update
         case .density: .density
+        case .mixture: .mixture
         case .routing, .gainDB, .mute, .bypass: nil
         }
     }
@@ -24,7 +25,7 @@ public enum ParameterName: String, Sendable, CaseIterable {
     public var allowed: String {
         if let engineParameter { return engineParameter.allowed }
         return switch self {
-        case .alpha, .iterations, .structure, .update, .density: preconditionFailure("an engine parameter: its text is the catalogue's")
+        case .alpha, .iterations, .structure, .update, .density, .mixture: preconditionFailure("an engine parameter: its text is the catalogue's")
         case .routing: "a source index or off (silence) per playback channel"
         case .gainDB: "output gain in dB, -96 to 24"
         case .mute: "true or false"

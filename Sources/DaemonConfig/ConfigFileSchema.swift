@@ -109,6 +109,10 @@ enum ConfigFileSchema {
         integer("engine", "bases", \.daemon.engine.nmfBases),
         integer("engine", "reference_mic", \.daemon.engine.referenceMic),
         number("engine", "loading", \.daemon.engine.loading),
+        choice("engine", "family", \.daemon.engine.family),
+        choice("engine", "mixture", \.daemon.engine.mixture),
+        number("engine", "max_delay", \.daemon.engine.maxDelay),
+        number("engine", "mask_floor", \.daemon.engine.maskFloor),
     ]
 
     /// The names an earlier release used (`EngineParameter.Deprecated`): each is read as its

@@ -10,9 +10,11 @@ extension DaemonConfiguration {
             "capture '\(captureDevice)' \(captureChannels) ch → playback '\(playbackDevice)' \(resolvedPlaybackChannels) ch"
                 + ", \(sampleRate) Hz, period \(periodFrames) × \(periods), prefill \(playbackPrefillPeriods), \(pacing.rawValue)"
                 + (alsaDefinitions == nil ? "" : ", own ALSA definitions"),
-            "engine \(engine.sources) sources, \(engine.modelSummary) \(engine.updateRule.rawValue) frame \(engine.frameLength)"
-                + " hop \(engine.hop) α \(engine.forgetting) iterations \(engine.iterations) history \(engine.history)"
-                + " block \(engine.block) bases \(engine.nmfBases) reference mic \(engine.referenceMic) loading \(engine.loading)",
+            "engine \(engine.sources) sources, \(engine.methodSummary) frame \(engine.frameLength) hop \(engine.hop) α \(engine.forgetting)"
+                + (engine.family == .clustering
+                    ? " max delay \(engine.maxDelay) mask floor \(engine.maskFloor)"
+                    : " iterations \(engine.iterations) history \(engine.history) block \(engine.block) bases \(engine.nmfBases)")
+                + " reference mic \(engine.referenceMic)" + (engine.family == .clustering ? "" : " loading \(engine.loading)"),
             "output [\(routes)] \(output.gainDecibels) dB" + (output.muted ? " muted" : "") + (output.bypass ? " bypassed" : "")
                 + ", late → \(lateFallback.rawValue)",
             (realtimePriority.map { "SCHED_FIFO \($0)" } ?? "normal priority") + (lockMemory ? ", mlock" : ", no mlock")
@@ -33,5 +35,10 @@ extension SeparatorConfiguration {
         let all = SourceModelSpec(structure: structure, density: density).description
         let own = overrides.sources.filter { $0 < sources }.map { "source \($0) \(sourceModel($0))" }
         return own.isEmpty ? all : "\(all) (\(own.joined(separator: ", ")))"
+    }
+
+    /// "spherical/t:50 ip", or "clustering/kmeans": how the outputs are learnt, in a phrase.
+    package var methodSummary: String {
+        family == .clustering ? "clustering/\(mixture)" : "\(modelSummary) \(updateRule.rawValue)"
     }
 }

@@ -16,4 +16,9 @@ public enum EngineBounds {
     public static let maximumGGDShape = 2.0
     /// ν ∈ (0, 1000]: beyond, the t density is a Gaussian in all but rounding.
     public static let maximumStudentDegrees = 1000.0
+    /// Clustering: the largest inter-microphone delay, samples (64 is 1.4 m at 16 kHz).
+    public static let maximumDelay = 64.0
+    public static let maskFloor = 0.0...0.5
+    /// Clustering: the sources one microphone pair is asked for.
+    public static let clusteringSources = 2...8
 }

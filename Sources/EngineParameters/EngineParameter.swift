@@ -8,6 +8,10 @@ public enum EngineParameter: String, Sendable, CaseIterable {
     case structure, update, density, frame, hop, alpha, iterations, history, block, bases
     case referenceMic = "reference_mic"
     case loading
+    /// The separation family and the clustering family's own parameters.
+    case family, mixture
+    case maxDelay = "max_delay"
+    case maskFloor = "mask_floor"
 
     /// What a value is, as the front ends parse it.
     public enum ValueType: Sendable, Equatable {
@@ -41,7 +45,9 @@ public enum EngineParameter: String, Sendable, CaseIterable {
         case .structure: .choice(SourceStructure.allCases.map(\.rawValue))
         case .update: .choice(DemixingUpdateRule.allCases.map(\.rawValue))
         case .density: .density
-        case .alpha, .loading: .number
+        case .family: .choice(SeparationFamilyKind.allCases.map(\.rawValue))
+        case .mixture: .choice(MixtureModelKind.allCases.map(\.rawValue))
+        case .alpha, .loading, .maxDelay, .maskFloor: .number
         case .frame, .hop, .iterations, .history, .block, .bases, .referenceMic: .integer
         }
     }
@@ -49,8 +55,9 @@ public enum EngineParameter: String, Sendable, CaseIterable {
     /// Matches the engine: the shape fields are those `SeparatorConfiguration.hasSameShape` compares.
     public var change: Change {
         switch self {
-        case .frame, .hop, .history, .bases: .restart
+        case .frame, .hop, .history, .bases, .family: .restart
         case .structure, .update, .density, .alpha, .iterations, .block, .referenceMic, .loading: .live
+        case .mixture, .maxDelay, .maskFloor: .live
         }
     }
 
@@ -69,6 +76,10 @@ public enum EngineParameter: String, Sendable, CaseIterable {
         case .bases: "NMF bases per source (lowrank structure)"
         case .referenceMic: "Microphone whose image of each source the outputs reproduce"
         case .loading: "Diagonal loading of the weighted covariances, relative to their mean diagonal"
+        case .family: "Separation family: iva (spatial filters, up to one source per microphone) or clustering (direction clustering and masks, 2 microphones, more sources than microphones)"
+        case .mixture: "Clustering: each direction's mixture model (kmeans, gmm, t: Student's t with ν learnt, ggd: generalised Gaussian with β learnt)"
+        case .maxDelay: "Clustering: the largest delay between the two microphones in samples (spacing / 343 m/s × rate; 10 is 21 cm at 16 kHz)"
+        case .maskFloor: "Clustering: the smallest gain a mask gives a bin"
         }
     }
 
@@ -92,6 +103,10 @@ public enum EngineParameter: String, Sendable, CaseIterable {
         case .bases: "\(bounds.bases.lowerBound) to \(bounds.bases.upperBound) NMF bases per source"
         case .referenceMic: "a microphone index from 0 to channels − 1"
         case .loading: "a relative diagonal loading from \(plain(bounds.loading.lowerBound)) to \(plain(bounds.loading.upperBound))"
+        case .family: listing(SeparationFamilyKind.allCases.map(\.rawValue))
+        case .mixture: listing(MixtureModelKind.allCases.map(\.rawValue))
+        case .maxDelay: "more than 0 and at most \(plain(bounds.maximumDelay)) samples"
+        case .maskFloor: "\(plain(bounds.maskFloor.lowerBound)) to \(plain(bounds.maskFloor.upperBound))"
         }
     }
 

@@ -1,3 +1,4 @@
+import EngineParameters
 import Foundation
 
 /// The second separation family: online direction clustering of time–frequency points, for more

@@ -1,3 +1,4 @@
+import EngineParameters
 /// Block-online blind source separation of an M-microphone stream into K sources: the engine the
 /// daemon runs on its processing thread and `bssd separate` runs over files.
 ///

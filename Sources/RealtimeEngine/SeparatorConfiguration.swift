@@ -78,6 +78,10 @@ public struct SeparatorConfiguration: Sendable, Equatable, BitwiseCopyable {
         // single source, but blind, nothing says which: on the 4-mic 2-talker dev case its one
         // output improved neither talker (SDRi -2.4 dB after 3 s). More sources than microphones
         // would need another family altogether.
+        // The clustering parameters are checked whatever the family, so a value in a config file
+        // is judged the same before and after the family changes.
+        guard maxDelay > 0, maxDelay <= EngineBounds.maximumDelay else { throw fail(.maxDelay, maxDelay) }
+        guard EngineBounds.maskFloor.contains(maskFloor) else { throw fail(.maskFloor, maskFloor) }
         if family == .clustering {
             try validateClustering()
             return
@@ -118,30 +122,21 @@ public struct SeparatorConfiguration: Sendable, Equatable, BitwiseCopyable {
     /// The clustering family's limits: two microphones (the level-ratio and phase-difference
     /// features of one pair), 2 to 8 sources, the frame and forgetting as for IVA.
     private func validateClustering() throws(SeparatorConfigurationError) {
+        func fail(_ parameter: EngineParameter, _ value: Any, given: String = "") -> SeparatorConfigurationError {
+            SeparatorConfigurationError(key: parameter.name, value: "\(value)", allowed: parameter.allowed + given)
+        }
         guard channels == 2 else {
             throw SeparatorConfigurationError(key: "channels", value: "\(channels)", allowed: "2 with family = clustering (one microphone pair)")
         }
-        guard (2...8).contains(sources) else {
-            throw SeparatorConfigurationError(key: "sources", value: "\(sources)", allowed: "2 to 8 with family = clustering")
+        let range = EngineBounds.clusteringSources
+        guard range.contains(sources) else {
+            throw SeparatorConfigurationError(
+                key: "sources", value: "\(sources)", allowed: "\(range.lowerBound) to \(range.upperBound) with family = clustering")
         }
-        guard EngineBounds.frameLengths.contains(frameLength) else {
-            throw SeparatorConfigurationError(key: "frame", value: "\(frameLength)", allowed: EngineParameter.frame.allowed)
-        }
-        guard EngineBounds.hopDivisors.contains(where: { hop * $0 == frameLength }) else {
-            throw SeparatorConfigurationError(key: "hop", value: "\(hop)", allowed: EngineParameter.hop.allowed)
-        }
-        guard EngineBounds.acceptsForgetting(forgetting) else {
-            throw SeparatorConfigurationError(key: "alpha", value: "\(forgetting)", allowed: EngineParameter.alpha.allowed)
-        }
-        guard (0..<channels).contains(referenceMic) else {
-            throw SeparatorConfigurationError(key: "reference-mic", value: "\(referenceMic)", allowed: "0 or 1")
-        }
-        guard maxDelay > 0, maxDelay <= 64 else {
-            throw SeparatorConfigurationError(key: "max-delay", value: "\(maxDelay)", allowed: "more than 0 and at most 64 samples")
-        }
-        guard maskFloor >= 0, maskFloor <= 0.5 else {
-            throw SeparatorConfigurationError(key: "mask-floor", value: "\(maskFloor)", allowed: "0 to 0.5")
-        }
+        guard EngineBounds.frameLengths.contains(frameLength) else { throw fail(.frame, frameLength) }
+        guard EngineBounds.hopDivisors.contains(where: { hop * $0 == frameLength }) else { throw fail(.hop, hop) }
+        guard EngineBounds.acceptsForgetting(forgetting) else { throw fail(.alpha, forgetting) }
+        guard (0..<channels).contains(referenceMic) else { throw fail(.referenceMic, referenceMic, given: " (0 or 1)") }
     }
 
     /// Source `source`'s model: its override where it has one, else the configuration's.

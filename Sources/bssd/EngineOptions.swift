@@ -58,6 +58,18 @@ struct EngineOptions: ParsableArguments {
     @Option(help: help(.loading, default: "\(defaults.loading)"), transform: decimalOption)
     var loading: Double?
 
+    @Option(help: help(.family, default: defaults.family.rawValue))
+    var family: SeparationFamilyKind?
+
+    @Option(help: help(.mixture, default: defaults.mixture.rawValue))
+    var mixture: MixtureModelKind?
+
+    @Option(name: .customLong("max-delay"), help: help(.maxDelay, default: "\(defaults.maxDelay)"), transform: decimalOption)
+    var maxDelay: Double?
+
+    @Option(name: .customLong("mask-floor"), help: help(.maskFloor, default: "\(defaults.maskFloor)"), transform: decimalOption)
+    var maskFloor: Double?
+
     /// Checks the deprecated options once, when the command line is parsed: a value they cannot
     /// take, or one given with its replacement, is a usage error; otherwise a warning on stderr.
     func validate() throws {
@@ -117,10 +129,16 @@ struct EngineOptions: ParsableArguments {
         if let bases { configuration.nmfBases = bases }
         if let referenceMic { configuration.referenceMic = referenceMic }
         if let loading { configuration.loading = loading }
+        if let family { configuration.family = family }
+        if let mixture { configuration.mixture = mixture }
+        if let maxDelay { configuration.maxDelay = maxDelay }
+        if let maskFloor { configuration.maskFloor = maskFloor }
     }
 }
 
 extension SourceStructure: ExpressibleByArgument {}
+extension SeparationFamilyKind: ExpressibleByArgument {}
+extension MixtureModelKind: ExpressibleByArgument {}
 extension SeparatorConfiguration.UpdateRule: ExpressibleByArgument {}
 
 /// A number option's value, a plain decimal only: ArgumentParser's own `Double` parsing is

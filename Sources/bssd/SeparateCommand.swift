@@ -29,30 +29,6 @@ struct SeparateCommand: ParsableCommand {
     @OptionGroup(title: "Engine")
     var engine: EngineOptions
 
-    @Option(help: "Separation family: iva (spatial filters, K ≤ M) or clustering (direction clustering and masks, more sources than the 2 microphones). (default: iva)")
-    var family: SeparationFamilyKind?
-
-    @Option(help: "Clustering: each direction's mixture model: \(MixtureModelKind.spellings). (default: \(Self.defaults.mixture))")
-    var mixture: MixtureModelKind?
-
-    @Option(name: .customLong("max-delay"), help: "Clustering: the largest delay between the two microphones, in samples (spacing / 343 m/s × rate; 10 is 21 cm at 16 kHz). (default: \(Self.defaults.maxDelay))")
-    var maxDelay: Double?
-
-    @Option(name: .customLong("mask-floor"), help: "Clustering: the smallest gain a mask gives, 0 to 0.5. (default: \(Self.defaults.maskFloor))")
-    var maskFloor: Double?
-
-    private static let defaults = SeparatorConfiguration(channels: 2)
-
-    /// The engine options with the family's.
-    private func configuration() -> SeparatorConfiguration {
-        var configuration = engine.configuration(channels: 2)
-        if let family { configuration.family = family }
-        if let mixture { configuration.mixture = mixture }
-        if let maxDelay { configuration.maxDelay = maxDelay }
-        if let maskFloor { configuration.maskFloor = maskFloor }
-        return configuration
-    }
-
     @Option(help: "Arithmetic precision of the engine: float or double.")
     var precision: FileSeparation.Precision = .float
 
@@ -64,7 +40,7 @@ struct SeparateCommand: ParsableCommand {
 
     func run() throws {
         let separation = FileSeparation(
-            configuration: configuration(), requestedSources: sources,
+            configuration: engine.configuration(channels: 2), requestedSources: sources,
             precision: precision, outputEncoding: format)
         let bar = ProgressBar(enabled: !quiet && isatty(STDERR_FILENO) == 1)
         let report: FileSeparation.Report
@@ -90,10 +66,6 @@ struct SeparateCommand: ParsableCommand {
 }
 
 extension FileSeparation.Precision: ExpressibleByArgument {}
-
-extension SeparationFamilyKind: ExpressibleByArgument {}
-
-extension MixtureModelKind: ExpressibleByArgument {}
 
 extension SampleEncoding: ExpressibleByArgument {
     public init?(argument: String) {

@@ -80,7 +80,7 @@ struct BSSCtlRequestTests {
     }
 
     @Test func humanOutputAndMonitorFrame() {
-        let parameters = LiveParameters(alpha: 0.97, iterations: 2, structure: .spherical, update: .ip, density: "t:50", routing: [1, nil], gainDB: -3, mute: false, bypass: true)
+        let parameters = LiveParameters(alpha: 0.97, iterations: 2, structure: .spherical, update: .ip, density: "t:50", mixture: .kmeans, routing: [1, nil], gainDB: -3, mute: false, bypass: true)
         let status = StatusReport(
             state: .running, uptimeSeconds: 3725, captureDevice: "hw:1", playbackDevice: "default", sampleRate: 16000,
             captureChannels: 2, playbackChannels: 2, sources: 2, periodFrames: 256, periods: 3, latencyMilliseconds: 240,

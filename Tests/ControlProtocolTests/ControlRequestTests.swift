@@ -49,14 +49,14 @@ struct ControlRequestTests {
         (#"{"id":1,"version":1,"method":"ping","params":{"x":1}}"#, .invalidParams, 1, "ping takes no params; unknown param 'x'"),
         (#"{"id":1,"version":1,"method":"observe","params":{"bands":8}}"#, .invalidParams, 1, "observe takes no params; unknown param 'bands'"),
         (#"{"id":1,"version":1,"method":"set","params":[]}"#, .invalidParams, 1, "params must be an object, got an array"),
-        (#"{"id":1,"version":1,"method":"set","params":{}}"#, .invalidParams, 1, "set needs at least one parameter, e.g. {\"alpha\":0.98}; parameters: alpha, iterations, structure, update, density, routing, gain_db, mute, bypass"),
-        (#"{"id":1,"version":1,"method":"set","params":{"alfa":1}}"#, .invalidParams, 1, "unknown parameter 'alfa'; parameters: alpha, iterations, structure, update, density, routing, gain_db, mute, bypass"),
+        (#"{"id":1,"version":1,"method":"set","params":{}}"#, .invalidParams, 1, "set needs at least one parameter, e.g. {\"alpha\":0.98}; parameters: alpha, iterations, structure, update, density, mixture, routing, gain_db, mute, bypass"),
+        (#"{"id":1,"version":1,"method":"set","params":{"alfa":1}}"#, .invalidParams, 1, "unknown parameter 'alfa'; parameters: alpha, iterations, structure, update, density, mixture, routing, gain_db, mute, bypass"),
         (#"{"id":1,"version":1,"method":"set","params":{"alpha":"0.9"}}"#, .invalidParams, 1, "params.alpha must be a number, got a string"),
         (#"{"id":1,"version":1,"method":"set","params":{"iterations":2.5}}"#, .invalidParams, 1, "params.iterations must be an integer, got a number"),
         (#"{"id":1,"version":1,"method":"set","params":{"structure":"pca"}}"#, .invalidParams, 1, "structure 'pca' is not one of spherical, lowrank"),
         (#"{"id":1,"version":1,"method":"set","params":{"routing":[0,"x"]}}"#, .invalidParams, 1, "params.routing must be an array of integers or nulls, got a string"),
         (#"{"id":1,"version":1,"method":"set","params":{"mute":1}}"#, .invalidParams, 1, "params.mute must be true or false, got a number"),
-        (#"{"id":1,"version":1,"method":"get","params":{"name":"volume"}}"#, .invalidParams, 1, "unknown parameter 'volume'; parameters: alpha, iterations, structure, update, density, routing, gain_db, mute, bypass"),
+        (#"{"id":1,"version":1,"method":"get","params":{"name":"volume"}}"#, .invalidParams, 1, "unknown parameter 'volume'; parameters: alpha, iterations, structure, update, density, mixture, routing, gain_db, mute, bypass"),
         (#"{"id":1,"version":1,"method":"route","params":{"source":1,"channels":[]}}"#, .invalidParams, 1, "params.channels must name at least one playback channel"),
         (#"{"id":1,"version":1,"method":"route","params":{"channels":[0]}}"#, .invalidParams, 1, "params.source is missing (a source index or null)"),
         (#"{"id":1,"version":1,"method":"save_state","params":{"path":"rel/state"}}"#, .invalidParams, 1, "params.path must be an absolute path on the daemon's host, got 'rel/state'"),
@@ -77,7 +77,7 @@ struct ControlRequestTests {
     }
 
     @Test func statusAndParametersRoundTrip() throws {
-        let parameters = LiveParameters(alpha: 0.97, iterations: 2, structure: .lowRank, update: .iss, density: "t:50", routing: [1, nil], gainDB: -3, mute: true, bypass: false)
+        let parameters = LiveParameters(alpha: 0.97, iterations: 2, structure: .lowRank, update: .iss, density: "t:50", mixture: .kmeans, routing: [1, nil], gainDB: -3, mute: true, bypass: false)
         let status = StatusReport(
             state: .reopening, uptimeSeconds: 12.5, captureDevice: "hw:1", playbackDevice: "default", sampleRate: 48000,
             captureChannels: 4, playbackChannels: 2, sources: 4, periodFrames: 256, periods: 3, latencyMilliseconds: 80,

@@ -16,7 +16,7 @@ final class MockHandler: ControlHandler {
 
     static let sources = 2
     let current = Mutex(LiveParameters(
-        alpha: 0.97, iterations: 2, structure: .spherical, update: .ip, density: "t:50", routing: [0, 1], gainDB: 0, mute: false, bypass: false))
+        alpha: 0.97, iterations: 2, structure: .spherical, update: .ip, density: "t:50", mixture: .kmeans, routing: [0, 1], gainDB: 0, mute: false, bypass: false))
     let calls = Mutex(Calls())
     private let statusCount = Atomic<Int>(0)
     private let observeCount = Atomic<Int>(0)
@@ -59,6 +59,7 @@ final class MockHandler: ControlHandler {
                 throw ControlError(.invalidParams, "density '\(density)' is not a source density")
             }
             parameters.density = density
+        case .mixture(let mixture): parameters.mixture = mixture
         case .routing(let routes):
             guard routes.count == parameters.routing.count else { throw refuse(routes.count, "\(parameters.routing.count) routes") }
             for route in routes { if let route, !(0..<Self.sources).contains(route) { throw refuse(route, "a source from 0 to \(Self.sources - 1)") } }

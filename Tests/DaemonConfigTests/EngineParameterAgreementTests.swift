@@ -38,7 +38,9 @@ struct EngineParameterAgreementTests {
             case .referenceMic: configuration.referenceMic = Int(number)
             case .frame: configuration.frameLength = Int(number); configuration.hop = Int(number) / 4
             case .hop: configuration.hop = Int(number)
-            case .structure, .update: Issue.record("choices are probed through their spellings"); return false
+            case .maxDelay: configuration.maxDelay = number
+            case .maskFloor: configuration.maskFloor = number
+            case .structure, .update, .family, .mixture: Issue.record("choices are probed through their spellings"); return false
             }
             do { try configuration.validate(); return true } catch { return false }
         }
@@ -70,6 +72,12 @@ struct EngineParameterAgreementTests {
         Probe(parameter: .referenceMic, toml: "2", change: nil, accepted: false),
         Probe(parameter: .frame, toml: "3000", change: nil, accepted: false),
         Probe(parameter: .hop, toml: "100", change: nil, accepted: false),
+        Probe(parameter: .maxDelay, toml: "64", change: nil, accepted: true),
+        Probe(parameter: .maxDelay, toml: "0", change: nil, accepted: false),
+        Probe(parameter: .maxDelay, toml: "64.5", change: nil, accepted: false),
+        Probe(parameter: .maskFloor, toml: "0.5", change: nil, accepted: true),
+        Probe(parameter: .maskFloor, toml: "0.6", change: nil, accepted: false),
+        Probe(parameter: .maskFloor, toml: "-0.1", change: nil, accepted: false),
     ]
 
     @Test("a value the engine accepts every front end accepts; one it refuses, every front end refuses with the same text", arguments: probes)
@@ -95,7 +103,7 @@ struct EngineParameterAgreementTests {
         }
     }
 
-    @Test("the choices accept exactly their spellings everywhere", arguments: [EngineParameter.structure, .update])
+    @Test("the choices accept exactly their spellings everywhere", arguments: [EngineParameter.structure, .update, .mixture])
     func choices(parameter: EngineParameter) throws {
         guard case let .choice(spellings) = parameter.valueType else { Issue.record("\(parameter) is no choice"); return }
         for spelling in spellings {
@@ -137,6 +145,10 @@ struct EngineParameterAgreementTests {
         case .bases: new.nmfBases = 3
         case .referenceMic: new.referenceMic = 1
         case .loading: new.loading = 1e-2
+        case .family: new.family = .clustering
+        case .mixture: new.mixture = .studentT
+        case .maxDelay: new.maxDelay = 5
+        case .maskFloor: new.maskFloor = 0.1
         }
         let restart = OnlineSeparator<Float>.restartKeys(from: old, to: new)
         switch parameter.change {

@@ -1,3 +1,4 @@
+import EngineParameters
 @testable import RealtimeEngine
 import TestSupport
 import Testing
@@ -107,8 +108,8 @@ struct DirectionClusteringTests {
         }
         #expect(refusal { $0.channels = 3 } == "channels")
         #expect(refusal { $0.sources = 9 } == "sources")
-        #expect(refusal { $0.maskFloor = 0.9 } == "mask-floor")
-        #expect(refusal { $0.maxDelay = 0 } == "max-delay")
+        #expect(refusal { $0.maskFloor = 0.9 } == "mask_floor")
+        #expect(refusal { $0.maxDelay = 0 } == "max_delay")
         #expect(refusal { $0.mixture = .studentT } == nil)
     }
 

@@ -229,7 +229,10 @@ struct EngineConformanceTests {
         case .block: new.block = configuration.block == 1 ? 2 : 1
         case .referenceMic: new.referenceMic = configuration.channels - 1
         case .loading: new.loading = 1e-2
-        case .frame, .hop, .history, .bases: return nil
+        case .mixture: new.mixture = configuration.mixture == .studentT ? .generalizedGaussian : .studentT
+        case .maxDelay: new.maxDelay = configuration.maxDelay / 2
+        case .maskFloor: new.maskFloor = configuration.maskFloor == 0.1 ? 0.2 : 0.1
+        case .frame, .hop, .history, .bases, .family: return nil
         }
         return new
     }
