@@ -1,7 +1,8 @@
 import RealtimeEngine
 
 /// What the keys of a config file have set so far. Keys arrive in no useful order, and a few
-/// settings depend on others (hop on frame, history and the identity routing on the channel counts), so
+/// settings depend on others (hop on frame, history and the identity routing on the channel counts,
+/// alpha on the family), so
 /// those are kept apart here and resolved once every key is in (`configuration()`).
 struct ConfigFileDraft {
     var daemon = DaemonConfigurationFile.defaults
@@ -11,6 +12,8 @@ struct ConfigFileDraft {
     var hop: Int?
     /// `engine.history`; nil is the default for whatever `audio.channels` the file chose.
     var history: Int?
+    /// `engine.alpha`; nil is the default for whatever `engine.family` the file chose.
+    var forgetting: Double?
     /// `output.routing`; nil is source p on playback channel p.
     var routes: [Int?]?
     var gainDecibels = 0.0
@@ -33,6 +36,7 @@ struct ConfigFileDraft {
         configuration.engine.hop = hop ?? configuration.engine.frameLength / 4
         configuration.engine.history = history ?? SeparatorConfiguration.defaultHistory(channels: configuration.engine.channels)
         configuration.engine.sources = sources ?? configuration.engine.channels
+        configuration.engine.forgetting = forgetting ?? SeparatorConfiguration.defaultForgetting(family: configuration.engine.family)
         let identity = OutputSettings.identity(
             sources: configuration.engine.sources,
             playbackChannels: configuration.playbackChannels ?? configuration.engine.sources)

@@ -102,7 +102,7 @@ enum ConfigFileSchema {
         },
         integer("engine", "frame", \.daemon.engine.frameLength),
         integer("engine", "hop", \.hop),
-        number("engine", "alpha", \.daemon.engine.forgetting),
+        number("engine", "alpha", \.forgetting),
         integer("engine", "iterations", \.daemon.engine.iterations),
         integer("engine", "history", \.history),
         integer("engine", "block", \.daemon.engine.block),
@@ -221,6 +221,10 @@ enum ConfigFileSchema {
     }
 
     private static func number(_ section: String, _ name: String, _ target: Target<Double>) -> ConfigFileKey {
+        ConfigFileKey(section, name) { value, draft throws(ConfigFileError.Reason) in draft[keyPath: target] = try value.number() }
+    }
+
+    private static func number(_ section: String, _ name: String, _ target: Target<Double?>) -> ConfigFileKey {
         ConfigFileKey(section, name) { value, draft throws(ConfigFileError.Reason) in draft[keyPath: target] = try value.number() }
     }
 

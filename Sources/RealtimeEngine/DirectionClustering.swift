@@ -39,8 +39,14 @@ final class DirectionClustering<T: EngineScalar>: SeparationFamily {
         /// squared residuals, the shape's statistics, the posterior mass; and the mixture weight.
         case delayCurvature, levelCurvature, phaseSquares, levelSquares, shapeFirst, shapeSecond, mass, weight
     }
+    /// The fields, then for the soft models per direction and phase band the spread, the decayed
+    /// posterior mass and squared residuals, then the previous frame's cross-spectrum x₁x₀*
+    /// (`bandBase`, `crossBase`).
     private let state: EngineBuffer<T>
     private let work: UnsafeMutablePointer<Double>
+    private let bandBase: Int, crossBase: Int
+    /// The phase band of each bin (`bandCount` log-spaced bands).
+    private let band: UnsafeMutablePointer<Int>
     /// Frames seen before the clusters were placed; `histogramFrames` of them place them.
     private var framesSeen = 0
     private var started: Bool { framesSeen >= Self.histogramFrames }
@@ -55,6 +61,10 @@ final class DirectionClustering<T: EngineScalar>: SeparationFamily {
     private let scatterWeight: UnsafeMutablePointer<Double>
     private let logNormaliser: UnsafeMutablePointer<Double>, logDensity: UnsafeMutablePointer<Double>
     private let smoothed: UnsafeMutablePointer<Double>, kernel: UnsafeMutablePointer<Double>
+    /// The current frame's x₁x₀* per bin, the coherence weight C(f), and ln of each direction's
+    /// band spreads for the current frame.
+    private let crossRe: UnsafeMutablePointer<Double>, crossIm: UnsafeMutablePointer<Double>
+    private let coherence: UnsafeMutablePointer<Double>, logBandSpread: UnsafeMutablePointer<Double>
 
     static var histogramFrames: Int { 8 }
     /// Histogram cells along delay and level; the level axis spans ±`levelSpan` (natural log of
@@ -63,14 +73,30 @@ final class DirectionClustering<T: EngineScalar>: SeparationFamily {
     static var levelCells: Int { 41 }
     static var levelSpan: Double { 2 }
     static var peakRadius: Int { 4 }
+    /// The soft models' phase spreads: per band of bins, log-spaced edges (F − 1)^(b/8), each
+    /// pulled towards the direction's overall spread with the weight of `bandPrior` points.
+    static var bandCount: Int { 8 }
+    static var bandPrior: Double { 10 }
+    /// Bins either side of a bin over which its coherence is measured.
+    static var coherenceRadius: Int { 2 }
 
     init(configuration: SeparatorConfiguration) {
         self.configuration = configuration
         sources = configuration.sources
         bins = configuration.frameLength / 2 + 1
         let K = configuration.sources, F = bins
-        state = EngineBuffer(Field.allCases.count * (K + 1))
-        work = .allocate(capacity: Field.allCases.count * (K + 1))
+        bandBase = Field.allCases.count * (K + 1)
+        crossBase = bandBase + 3 * K * Self.bandCount
+        state = EngineBuffer(crossBase + 2 * F)
+        work = .allocate(capacity: crossBase + 2 * F)
+        band = .allocate(capacity: F)
+        for f in 0..<F {
+            var b = 0
+            while b + 1 < Self.bandCount, pow(Double(F - 1), Double(b + 1) / Double(Self.bandCount)) <= Double(f) { b += 1 }
+            band[f] = b
+        }
+        crossRe = .allocate(capacity: F); crossIm = .allocate(capacity: F); coherence = .allocate(capacity: F)
+        logBandSpread = .allocate(capacity: K * Self.bandCount)
         histogram = EngineBuffer(Self.delayCells * Self.levelCells)
         posterior = EngineBuffer((K + 1) * F)
         phase = .allocate(capacity: F); ratio = .allocate(capacity: F); reliability = .allocate(capacity: F)
@@ -84,9 +110,10 @@ final class DirectionClustering<T: EngineScalar>: SeparationFamily {
 
     deinit {
         for pointer in [work, phase, ratio, reliability, residualPhase, residualLevel, scatterWeight, logNormaliser, logDensity,
-                        smoothed, kernel] {
+                        smoothed, kernel, crossRe, crossIm, coherence, logBandSpread] {
             pointer.deallocate()
         }
+        band.deallocate()
     }
 
     /// Field `field` of cluster `c` in the working copy.
@@ -95,6 +122,15 @@ final class DirectionClustering<T: EngineScalar>: SeparationFamily {
 
     @inline(__always)
     private func set(_ field: Field, _ c: Int, _ x: Double) { work[field.rawValue * (sources + 1) + c] = x }
+
+    /// The band arrays of the soft models, each K × `bandCount`.
+    private enum BandArray: Int { case spread, mass, squares }
+
+    /// Index in the working copy of direction k's band b of `array`.
+    @inline(__always)
+    private func bandIndex(_ array: BandArray, _ k: Int, _ b: Int) -> Int {
+        bandBase + (array.rawValue * sources + k) * Self.bandCount + b
+    }
 
     private func loadWork() {
         for i in 0..<state.count { work[i] = Double(state.pointer[i]) }
@@ -115,6 +151,7 @@ final class DirectionClustering<T: EngineScalar>: SeparationFamily {
             set(.shape, k, Self.initialShape(configuration.mixture))
         }
         for c in 0...K { set(.weight, c, 1 / Double(K + 1)) }
+        for k in 0..<K { for b in 0..<Self.bandCount { work[bandIndex(.spread, k, b)] = 0.5 } }
         storeWork()
         histogram.zero()
         framesSeen = 0
@@ -162,8 +199,9 @@ final class DirectionClustering<T: EngineScalar>: SeparationFamily {
             let p0 = r0 * r0 + i0 * i0, p1 = r1 * r1 + i1 * i1
             reliability[f] = p0 + p1
             loudest = max(loudest, p0 + p1)
-            // arg(x₁ x₀*)
-            phase[f] = atan2(i1 * r0 - r1 * i0, r1 * r0 + i1 * i0)
+            // x₁ x₀* and its argument
+            crossRe[f] = r1 * r0 + i1 * i0; crossIm[f] = i1 * r0 - r1 * i0
+            phase[f] = atan2(crossIm[f], crossRe[f])
             ratio[f] = min(max(0.5 * log((p1 + 1e-30) / (p0 + 1e-30)), -3), 3)
         }
         guard loudest > 0, loudest.isFinite else { return false }
@@ -237,9 +275,12 @@ final class DirectionClustering<T: EngineScalar>: SeparationFamily {
     /// Posteriors of every reliable bin (zero elsewhere), and each direction's scatter weight u.
     private func expectation() {
         let K = sources, F = bins, mixture = configuration.mixture, g = posterior.pointer
+        // The soft models spread the phase per band of bins, k-means once per direction.
+        let soft = mixture != .kmeans
         for k in 0..<K {
-            let spreads = -0.5 * log(value(.phaseSpread, k)) - 0.5 * log(value(.levelSpread, k))
+            let spreads = (soft ? 0 : -0.5 * log(value(.phaseSpread, k))) - 0.5 * log(value(.levelSpread, k))
             logNormaliser[k] = log(value(.weight, k)) + spreads + Self.shapeConstant(mixture, value(.shape, k))
+            for b in 0..<Self.bandCount { logBandSpread[k * Self.bandCount + b] = log(work[bandIndex(.spread, k, b)]) }
         }
         // Uniform phase, level ratios around 0 with unit spread.
         logNormaliser[K] = log(value(.weight, K)) - 1.5 * log(2 * Double.pi)
@@ -253,10 +294,10 @@ final class DirectionClustering<T: EngineScalar>: SeparationFamily {
             for k in 0..<K {
                 let rp = Self.wrap(phase[f] - w * value(.delay, k)), rl = ratio[f] - value(.level, k)
                 residualPhase[k * F + f] = rp; residualLevel[k * F + f] = rl
-                let q = rp * rp / value(.phaseSpread, k) + rl * rl / value(.levelSpread, k)
+                let q = rp * rp / phaseSpread(k, f, soft: soft) + rl * rl / value(.levelSpread, k)
                 let (density, u) = Self.scatter(mixture, shape: value(.shape, k), distance: q)
                 scatterWeight[k * F + f] = u
-                logDensity[k] = logNormaliser[k] + density
+                logDensity[k] = logNormaliser[k] + density - (soft ? 0.5 * logBandSpread[k * Self.bandCount + band[f]] : 0)
                 best = max(best, logDensity[k])
                 if q < nearestDistance { nearestDistance = q; nearest = k }
             }
@@ -272,6 +313,29 @@ final class DirectionClustering<T: EngineScalar>: SeparationFamily {
             for c in 0...K { logDensity[c] = exp(logDensity[c] - best); sum += logDensity[c] }
             for c in 0...K { g[c * F + f] = T(logDensity[c] / sum) }
         }
+    }
+
+    /// Direction k's phase spread at bin f: its band's for the soft models, its own for k-means.
+    @inline(__always)
+    private func phaseSpread(_ k: Int, _ f: Int, soft: Bool) -> Double {
+        soft ? work[bandIndex(.spread, k, band[f])] : value(.phaseSpread, k)
+    }
+
+    /// C(f) = |Σ x₁x₀*| / Σ |x₁x₀*| over the bins within `coherenceRadius` of f, this frame's and
+    /// the previous one's: near 1 where one source's direct path dominates, low where
+    /// reverberation or several sources mix. The current frame then becomes the previous.
+    private func measureCoherence() {
+        let F = bins, r = Self.coherenceRadius, previousRe = work + crossBase, previousIm = work + crossBase + F
+        for f in 0..<F {
+            var sumRe = 0.0, sumIm = 0.0, magnitude = 0.0
+            for n in max(0, f - r)...min(F - 1, f + r) {
+                sumRe += crossRe[n] + previousRe[n]; sumIm += crossIm[n] + previousIm[n]
+                magnitude += (crossRe[n] * crossRe[n] + crossIm[n] * crossIm[n]).squareRoot()
+                    + (previousRe[n] * previousRe[n] + previousIm[n] * previousIm[n]).squareRoot()
+            }
+            coherence[f] = (sumRe * sumRe + sumIm * sumIm).squareRoot() / (magnitude + 1e-30)
+        }
+        for f in 0..<F { previousRe[f] = crossRe[f]; previousIm[f] = crossIm[f] }
     }
 
     /// The log density of a point at normalised squared distance q (two dimensions, without the
@@ -310,22 +374,40 @@ final class DirectionClustering<T: EngineScalar>: SeparationFamily {
             massTotal += value(.mass, c) + 1e-3
         }
         for c in 0...K { set(.weight, c, (value(.mass, c) + 1e-3) / massTotal) }
+        // The soft models weight each point's pull on the directions by its coherence squared
+        // (the direct-path points decide) and keep their phase spreads per band. On the dev and
+        // validation splits, Student's t: 5.09 / 2.92 → 7.55 / 4.09 dB mean SDRi with both and the
+        // squared-posterior masks (docs/clustering.md); k-means lost with either.
+        let soft = mixture != .kmeans
+        if soft {
+            measureCoherence()
+            for k in 0..<K {
+                for b in 0..<Self.bandCount {
+                    work[bandIndex(.mass, k, b)] *= alpha
+                    work[bandIndex(.squares, k, b)] *= alpha
+                }
+            }
+        }
         for k in 0..<K {
             var delayStep = 0.0, delayCurve = 0.0, levelStep = 0.0, levelCurve = 0.0
             var phaseSum = 0.0, levelSum = 0.0, first = 0.0, second = 0.0
-            let shape = value(.shape, k), phaseSpread = value(.phaseSpread, k), levelSpread = value(.levelSpread, k)
+            let shape = value(.shape, k), levelSpread = value(.levelSpread, k)
             for f in 0..<F where reliability[f] > 0 {
                 let p = Double(g[k * F + f]) * reliability[f]
                 guard p > 0 else { continue }
-                let u = scatterWeight[k * F + f], a = p * u, w = omega(f)
+                let u = scatterWeight[k * F + f], a = p * u * (soft ? coherence[f] * coherence[f] : 1), w = omega(f)
                 let rp = residualPhase[k * F + f], rl = residualLevel[k * F + f]
                 delayStep += a * w * rp; delayCurve += a * w * w
                 levelStep += a * rl; levelCurve += a
                 phaseSum += a * rp * rp; levelSum += a * rl * rl
+                if soft {
+                    work[bandIndex(.mass, k, band[f])] += p
+                    work[bandIndex(.squares, k, band[f])] += a * rp * rp
+                }
                 switch mixture {
                 case .studentT: first += p * (log(u) - u)
                 case .generalizedGaussian:
-                    let q = max(rp * rp / phaseSpread + rl * rl / levelSpread, 1e-3), lq = log(q), qb = pow(q, shape)
+                    let q = max(rp * rp / phaseSpread(k, f, soft: soft) + rl * rl / levelSpread, 1e-3), lq = log(q), qb = pow(q, shape)
                     first += p * qb * lq; second += p * qb * lq * lq
                 case .kmeans, .gaussian: break
                 }
@@ -340,6 +422,16 @@ final class DirectionClustering<T: EngineScalar>: SeparationFamily {
             let n = value(.mass, k) + 1e-9
             set(.phaseSpread, k, min(max(value(.phaseSquares, k) / n, 1e-3), 3))
             set(.levelSpread, k, min(max(value(.levelSquares, k) / n, 1e-3), 3))
+            if soft {
+                // Each band's spread, pulled towards the direction's overall one.
+                var squares = 0.0, mass = 0.0
+                for b in 0..<Self.bandCount { squares += work[bandIndex(.squares, k, b)]; mass += work[bandIndex(.mass, k, b)] }
+                let overall = squares / (mass + 1e-9)
+                for b in 0..<Self.bandCount {
+                    let spread = (work[bandIndex(.squares, k, b)] + Self.bandPrior * overall) / (work[bandIndex(.mass, k, b)] + Self.bandPrior)
+                    work[bandIndex(.spread, k, b)] = min(max(spread, 1e-3), 3)
+                }
+            }
             set(.shapeFirst, k, alpha * value(.shapeFirst, k) + first)
             set(.shapeSecond, k, alpha * value(.shapeSecond, k) + second)
             switch mixture {
@@ -379,15 +471,31 @@ final class DirectionClustering<T: EngineScalar>: SeparationFamily {
 
     // MARK: - Output, live changes, state
 
-    /// G_k,ref(f) = max(posterior_k(f), floor); every other column 0.
+    /// G_k,ref(f) = max(mask_k(f), floor), every other column 0. For k-means, whose posteriors
+    /// are 0 or 1, the mask is the posterior smoothed over neighbouring bins (¼, ½, ¼; 0 beyond
+    /// the ends), which softens its musical noise: mean SDRi 7.24 → 7.34 dB on dev, 4.23 → 4.41 on
+    /// validation. For the soft models it is the squared posterior, renormalised over all K + 1
+    /// clusters, which sharpens posteriors that reverberation leaves wide (docs/clustering.md).
     func publishFilters(to filters: FilterExchange<T>) {
         let bank = filters.writable
         let K = sources, M = 2, F = bins, reference = configuration.referenceMic
         let floor = T(configuration.maskFloor), g = posterior.pointer
+        let hard = configuration.mixture == .kmeans
         bank.re.zero(); bank.im.zero()
         for k in 0..<K {
-            let row = bank.re.pointer + (k * M + reference) * F
-            for f in 0..<F { row[f] = max(g[k * F + f], floor) }
+            let row = bank.re.pointer + (k * M + reference) * F, p = g + k * F
+            for f in 0..<F {
+                let mask: T
+                if hard {
+                    let below = f > 0 ? p[f - 1] : 0, above = f < F - 1 ? p[f + 1] : 0
+                    mask = T(0.25) * below + T(0.5) * p[f] + T(0.25) * above
+                } else {
+                    var total: T = 0
+                    for c in 0...K { total += g[c * F + f] * g[c * F + f] }
+                    mask = total > 0 ? p[f] * p[f] / total : 0
+                }
+                row[f] = max(mask, floor)
+            }
         }
         filters.publish()
     }

@@ -37,7 +37,7 @@ struct EngineOptions: ParsableArguments {
     @Option(help: help(.hop, default: "frame/4"))
     var hop: Int?
 
-    @Option(help: help(.alpha, default: "\(defaults.forgetting)"), transform: decimalOption)
+    @Option(help: help(.alpha, default: SeparatorConfiguration.defaultForgettingDescription), transform: decimalOption)
     var alpha: Double?
 
     @Option(help: help(.iterations, default: "\(defaults.iterations)"))
@@ -122,6 +122,11 @@ struct EngineOptions: ParsableArguments {
         }
         if let frame { configuration.frameLength = frame }
         if let hop = hop ?? frame.map({ $0 / 4 }) { configuration.hop = hop }
+        // A family without --alpha brings its own default, as --channels brings its history's.
+        if let family {
+            configuration.family = family
+            configuration.forgetting = SeparatorConfiguration.defaultForgetting(family: family)
+        }
         if let alpha { configuration.forgetting = alpha }
         if let iterations { configuration.iterations = iterations }
         if let history { configuration.history = history }
@@ -129,7 +134,6 @@ struct EngineOptions: ParsableArguments {
         if let bases { configuration.nmfBases = bases }
         if let referenceMic { configuration.referenceMic = referenceMic }
         if let loading { configuration.loading = loading }
-        if let family { configuration.family = family }
         if let mixture { configuration.mixture = mixture }
         if let maxDelay { configuration.maxDelay = maxDelay }
         if let maskFloor { configuration.maskFloor = maskFloor }

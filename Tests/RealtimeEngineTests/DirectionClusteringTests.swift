@@ -41,25 +41,25 @@ struct DirectionClusteringTests {
         return separator
     }
 
-    /// Measured delays: Gaussian −1.99, −0.07, 1.61; Student's t −2.01, −0.09, 1.56; generalised
-    /// Gaussian −1.99, −0.07, 1.61 (the 60° talker's is pulled towards the centre by the
-    /// reverberation). k-means is not held to it: its hard assignments left one cluster between
-    /// two talkers here (−2.19, −0.91, 0.24), though it separates best on the corpora.
+    /// Measured delays: Gaussian −2.01, −0.06, 1.90; Student's t −2.01, −0.07, 1.85; generalised
+    /// Gaussian −2.02, −0.05, 1.91 (without the coherence weighting the 60° talker's was pulled
+    /// to 1.6 by the reverberation). k-means is not held to it: its hard assignments left one
+    /// cluster between two talkers here (−2.19, −0.91, 0.24), though it separates best on the corpora.
     @Test("The soft mixture models find the three directions", arguments: [MixtureModelKind.gaussian, .studentT, .generalizedGaussian])
     func findsDirections(mixture: MixtureModelKind) throws {
         let found = try Self.directions(Self.run(mixture, seconds: 10))
         for (direction, truth) in zip(found, Self.trueDelays) {
-            #expect(abs(direction.delay - truth) < 0.75, "\(mixture): delays \(found.map(\.delay)), truth \(Self.trueDelays)")
+            #expect(abs(direction.delay - truth) < 0.5, "\(mixture): delays \(found.map(\.delay)), truth \(Self.trueDelays)")
             #expect(abs(direction.levelDB) < 3, "\(mixture): free-field talkers have no level difference, found \(direction.levelDB) dB")
         }
     }
 
-    /// Measured SIR improvement: k-means 4.7, Gaussian 6.0, Student's t 6.3, generalised Gaussian
-    /// 6.0 dB; an engine whose masks do not follow the talkers measures about 0.
+    /// Measured SIR improvement: k-means 4.7, Gaussian 10.6, Student's t 10.8, generalised Gaussian
+    /// 10.7 dB; an engine whose masks do not follow the talkers measures about 0.
     @Test("Each mixture model separates three talkers from two microphones", arguments: MixtureModelKind.allCases)
     func separates(mixture: MixtureModelKind) throws {
         let probe = try SeparationProbe(Double.self, configuration: Self.configuration(mixture), scene: Self.scene, skipSeconds: 3)
-        #expect(probe.meanImprovement > (mixture == .kmeans ? 2 : 3), "\(mixture): SIR improvement \(probe.meanImprovement) dB, outputs \(probe.outputSIR)")
+        #expect(probe.meanImprovement > (mixture == .kmeans ? 2 : 7), "\(mixture): SIR improvement \(probe.meanImprovement) dB, outputs \(probe.outputSIR)")
     }
 
     /// The learnt shapes stay inside their bounds and move away from where they start.
