@@ -41,9 +41,9 @@ extension Daemon {
             deviceReopens: sum.deviceReopens,
             parameters: liveParameters(),
             sourceModels: (0..<configuration.engine.sources).map { source in
-                let engine = configuration.engine
                 // A clustering engine has no per-source model: each output is one direction of its mixture.
-                return engine.family == .clustering ? "clustering/\(engine.mixture)" : engine.sourceModel(source).description
+                configuration.engine.family == .clustering
+                    ? configuration.engine.methodSummary : configuration.engine.sourceModel(source).description
             })
     }
 

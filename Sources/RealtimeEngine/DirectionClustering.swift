@@ -280,7 +280,7 @@ final class DirectionClustering<T: EngineScalar>: SeparationFamily {
         for k in 0..<K {
             let spreads = (soft ? 0 : -0.5 * log(value(.phaseSpread, k))) - 0.5 * log(value(.levelSpread, k))
             logNormaliser[k] = log(value(.weight, k)) + spreads + Self.shapeConstant(mixture, value(.shape, k))
-            for b in 0..<Self.bandCount { logBandSpread[k * Self.bandCount + b] = log(work[bandIndex(.spread, k, b)]) }
+            if soft { for b in 0..<Self.bandCount { logBandSpread[k * Self.bandCount + b] = log(work[bandIndex(.spread, k, b)]) } }
         }
         // Uniform phase, level ratios around 0 with unit spread.
         logNormaliser[K] = log(value(.weight, K)) - 1.5 * log(2 * Double.pi)
@@ -480,21 +480,22 @@ final class DirectionClustering<T: EngineScalar>: SeparationFamily {
         let bank = filters.writable
         let K = sources, M = 2, F = bins, reference = configuration.referenceMic
         let floor = T(configuration.maskFloor), g = posterior.pointer
-        let hard = configuration.mixture == .kmeans
+        let hard = configuration.mixture == .kmeans, rows = bank.re.pointer + reference * F
         bank.re.zero(); bank.im.zero()
-        for k in 0..<K {
-            let row = bank.re.pointer + (k * M + reference) * F, p = g + k * F
-            for f in 0..<F {
+        for f in 0..<F {
+            // The soft masks' normaliser, once per bin for all K rows.
+            var total: T = 0
+            if !hard { for c in 0...K { total += g[c * F + f] * g[c * F + f] } }
+            for k in 0..<K {
+                let p = g + k * F
                 let mask: T
                 if hard {
                     let below = f > 0 ? p[f - 1] : 0, above = f < F - 1 ? p[f + 1] : 0
                     mask = T(0.25) * below + T(0.5) * p[f] + T(0.25) * above
                 } else {
-                    var total: T = 0
-                    for c in 0...K { total += g[c * F + f] * g[c * F + f] }
                     mask = total > 0 ? p[f] * p[f] / total : 0
                 }
-                row[f] = max(mask, floor)
+                rows[k * M * F + f] = max(mask, floor)
             }
         }
         filters.publish()

@@ -90,27 +90,36 @@ public struct SeparatorConfiguration: Sendable, Equatable, BitwiseCopyable {
             let range = EngineBounds.channels
             throw SeparatorConfigurationError(key: "channels", value: "\(channels)", allowed: "\(range.lowerBound) to \(range.upperBound) microphones")
         }
-        // K < M separates K targets from a background (OverIVA). K = 1 would be extraction of a
-        // single source, but blind, nothing says which: on the 4-mic 2-talker dev case its one
-        // output improved neither talker (SDRi -2.4 dB after 3 s). More sources than microphones
-        // would need another family altogether.
-        // The clustering parameters are checked whatever the family, so a value in a config file
-        // is judged the same before and after the family changes.
+        // The clustering parameters are checked whatever the family, as are the others below, so
+        // a value in a config file is judged the same before and after the family changes.
         guard maxDelay > 0, maxDelay <= EngineBounds.maximumDelay else { throw fail(.maxDelay, maxDelay) }
         guard EngineBounds.maskFloor.contains(maskFloor) else { throw fail(.maskFloor, maskFloor) }
-        if family == .clustering {
-            try validateClustering()
-            return
-        }
-        guard (2...channels).contains(sources) else {
-            throw SeparatorConfigurationError(
-                key: "sources", value: "\(sources)", allowed: "2 to \(channels) (at most one per microphone)")
-        }
-        // ISS steers every row by the others' statistics; with K < M the background rows have
-        // none, and only IP has the closed-form background update.
-        guard sources == channels || updateRule == .ip else {
-            throw SeparatorConfigurationError(
-                key: EngineParameter.update.name, value: "\(updateRule)", allowed: "ip when sources (\(sources)) < channels (\(channels)); iss needs one source per microphone")
+        switch family {
+        case .iva:
+            // K < M separates K targets from a background (OverIVA). K = 1 would be extraction of
+            // a single source, but blind, nothing says which: on the 4-mic 2-talker dev case its
+            // one output improved neither talker (SDRi -2.4 dB after 3 s). More sources than
+            // microphones need the clustering family.
+            guard (2...channels).contains(sources) else {
+                throw SeparatorConfigurationError(
+                    key: "sources", value: "\(sources)", allowed: "2 to \(channels) (at most one per microphone)")
+            }
+            // ISS steers every row by the others' statistics; with K < M the background rows have
+            // none, and only IP has the closed-form background update.
+            guard sources == channels || updateRule == .ip else {
+                throw SeparatorConfigurationError(
+                    key: EngineParameter.update.name, value: "\(updateRule)", allowed: "ip when sources (\(sources)) < channels (\(channels)); iss needs one source per microphone")
+            }
+        case .clustering:
+            // One microphone pair: the level ratio and phase difference of x₁ against x₀.
+            guard channels == 2 else {
+                throw SeparatorConfigurationError(key: "channels", value: "\(channels)", allowed: "2 with family = clustering (one microphone pair)")
+            }
+            let range = EngineBounds.clusteringSources
+            guard range.contains(sources) else {
+                throw SeparatorConfigurationError(
+                    key: "sources", value: "\(sources)", allowed: "\(range.lowerBound) to \(range.upperBound) with family = clustering")
+            }
         }
         guard EngineBounds.frameLengths.contains(frameLength) else { throw fail(.frame, frameLength) }
         guard EngineBounds.hopDivisors.contains(where: { hop * $0 == frameLength }) else {
@@ -133,26 +142,6 @@ public struct SeparatorConfiguration: Sendable, Equatable, BitwiseCopyable {
                 throw SeparatorConfigurationError(key: EngineParameter.density.name(source: source), value: "\(density)", allowed: EngineParameter.density.allowed)
             }
         }
-    }
-
-    /// The clustering family's limits: two microphones (the level-ratio and phase-difference
-    /// features of one pair), 2 to 8 sources, the frame and forgetting as for IVA.
-    private func validateClustering() throws(SeparatorConfigurationError) {
-        func fail(_ parameter: EngineParameter, _ value: Any, given: String = "") -> SeparatorConfigurationError {
-            SeparatorConfigurationError(key: parameter.name, value: "\(value)", allowed: parameter.allowed + given)
-        }
-        guard channels == 2 else {
-            throw SeparatorConfigurationError(key: "channels", value: "\(channels)", allowed: "2 with family = clustering (one microphone pair)")
-        }
-        let range = EngineBounds.clusteringSources
-        guard range.contains(sources) else {
-            throw SeparatorConfigurationError(
-                key: "sources", value: "\(sources)", allowed: "\(range.lowerBound) to \(range.upperBound) with family = clustering")
-        }
-        guard EngineBounds.frameLengths.contains(frameLength) else { throw fail(.frame, frameLength) }
-        guard EngineBounds.hopDivisors.contains(where: { hop * $0 == frameLength }) else { throw fail(.hop, hop) }
-        guard EngineBounds.acceptsForgetting(forgetting) else { throw fail(.alpha, forgetting) }
-        guard (0..<channels).contains(referenceMic) else { throw fail(.referenceMic, referenceMic, given: " (0 or 1)") }
     }
 
     /// Source `source`'s model: its override where it has one, else the configuration's.
