@@ -16,20 +16,34 @@ extension Daemon {
     /// The latest snapshot, summarised; `unavailable` until the engine has taken its first.
     public func observe() throws(ControlError) -> ObservationReport {
         let (engine, configuration) = reconfiguration.withLock { _ in (self.engine, self.configuration) }
-        // The control server asks from its one thread, but the lock keeps two callers (a test, a
-        // future second server) from copying into the same snapshot at once; it is never taken
-        // by an audio thread.
-        return try observed.withLock { observed throws(ControlError) -> ObservationReport in
+        let report = latestSnapshot(of: engine) { snapshot in
+            ObservationReport(
+                snapshot, sampleRate: configuration.sampleRate, frameLength: configuration.engine.frameLength,
+                referenceMic: configuration.engine.referenceMic)
+        }
+        guard let report else {
+            throw ControlError(.unavailable, "the engine has not taken a snapshot yet (it takes the first about 0.1 s after audio starts flowing); ask again in a moment")
+        }
+        return report
+    }
+
+    /// The direction clusters of the latest snapshot, for `status`: empty before the first one
+    /// and for a family without clusters.
+    func observedClusters() -> [ClusterReport] {
+        let engine = reconfiguration.withLock { _ in self.engine }
+        return latestSnapshot(of: engine) { ClusterReport.all(of: $0) } ?? []
+    }
+
+    /// `body` applied to `engine`'s latest snapshot; nil before its first. The control server asks
+    /// from its one thread, but the lock keeps two callers (a test, a future second server) from
+    /// copying into the same snapshot at once; it is never taken by an audio thread.
+    private func latestSnapshot<Result: Sendable>(of engine: OnlineSeparator<Float>, _ body: (Observation<Float>) -> Result) -> Result? {
+        observed.withLock { observed in
             if observed?.engine !== engine { observed = ObservedEngine(engine: engine, snapshot: engine.makeObservation()) }
             let snapshot = observed!.snapshot
             // False when nothing is newer than what `snapshot` holds: it is then still the latest.
             _ = engine.latestObservation(into: snapshot)
-            guard snapshot.version > 0 else {
-                throw ControlError(.unavailable, "the engine has not taken a snapshot yet (it takes the first about 0.1 s after audio starts flowing); ask again in a moment")
-            }
-            return ObservationReport(
-                snapshot, sampleRate: configuration.sampleRate, frameLength: configuration.engine.frameLength,
-                referenceMic: configuration.engine.referenceMic)
+            return snapshot.version > 0 ? body(snapshot) : nil
         }
     }
 }

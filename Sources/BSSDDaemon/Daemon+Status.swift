@@ -44,7 +44,8 @@ extension Daemon {
                 // A clustering engine has no per-source model: each output is one direction of its mixture.
                 configuration.engine.family == .clustering
                     ? configuration.engine.methodSummary : configuration.engine.sourceModel(source).description
-            })
+            },
+            clusters: observedClusters())
     }
 
     /// The blocks of the last 10–20 s of the running pipeline (all of its blocks while it is younger

@@ -21,7 +21,15 @@ extension ObservationReport {
         }
         self.init(
             frame: observation.frame, version: Int(observation.version), bandWidthHz: Double(sampleRate) / 2 / Double(Self.bands),
-            spectraDB: spectra, delaysSamples: delays, masks: observation.hasMasks)
+            spectraDB: spectra, delaysSamples: delays, masks: observation.hasMasks,
+            clusters: ClusterReport.all(of: observation), diffuseWeight: observation.diffuseWeight.map { Self.rounded($0, decimals: 3) })
+    }
+
+    /// `value` rounded to `decimals` decimal places; + 0 turns a rounded −0 into 0, which reads
+    /// better in a reply.
+    static func rounded(_ value: Double, decimals: Int) -> Double {
+        let scale = pow(10, Double(decimals))
+        return (value * scale).rounded() / scale + 0
     }
 
     /// Mean |y|² over each of `bands` equally wide runs of bins, in dB rounded to 0.1.
@@ -35,7 +43,7 @@ extension ObservationReport {
                 let magnitude = Double(observation.magnitude(source: k, bin: f))
                 power += magnitude * magnitude
             }
-            return (10 * (10 * log10(power / Double(end - first)))).rounded() / 10 + 0  // no −0.0
+            return rounded(10 * log10(power / Double(end - first)), decimals: 1)
         }
     }
 
@@ -65,7 +73,22 @@ extension ObservationReport {
         }
         guard pairs > 0, sumRe != 0 || sumIm != 0 else { return nil }
         let step = atan2(sumIm, sumRe)
-        // + 0 turns a rounded −0 into 0, which reads better in a reply.
-        return (-step * Double(frameLength) / (2 * Double.pi) * 100).rounded() / 100 + 0
+        return rounded(-step * Double(frameLength) / (2 * Double.pi), decimals: 2)
+    }
+}
+
+extension ClusterReport {
+    /// The snapshot's direction clusters (at most `ObservationReport.maxOutputs`), rounded as the
+    /// reply documents; cluster k < sources feeds output k.
+    static func all(of observation: Observation<Float>) -> [ClusterReport] {
+        (0..<min(observation.clusterCount, ObservationReport.maxOutputs)).map { c in
+            let estimate = observation.cluster(c)
+            return ClusterReport(
+                delaysSamples: estimate.delaysSamples.prefix(ObservationReport.maxOutputs).map { ObservationReport.rounded($0, decimals: 2) },
+                levelsDB: estimate.levelsDB.prefix(ObservationReport.maxOutputs).map { ObservationReport.rounded($0, decimals: 1) },
+                weight: ObservationReport.rounded(estimate.weight, decimals: 3),
+                shape: estimate.shape.map { ObservationReport.rounded($0, decimals: 2) },
+                output: c < observation.sources ? c : nil)
+        }
     }
 }

@@ -39,7 +39,7 @@ public enum HumanText {
             ("levels", levels.isEmpty ? "-" : levels),
             ("reopens", "\(status.deviceReopens)"),
             ("models", status.sourceModels.enumerated().map { "\($0.offset): \($0.element)" }.joined(separator: ", ")),
-        ] + rows(status.parameters))
+        ] + clusterRows(status.clusters) + rows(status.parameters))
     }
 
     /// `bssctl observe`: per output its band levels as a bar (`spectrumBar`) and its loudest band,
@@ -60,7 +60,23 @@ public enum HumanText {
             }.joined(separator: ", ")
             rows.append(("source \(k)", "delay in samples after the reference: \(text)"))
         }
+        rows += clusterRows(report.clusters)
+        if let diffuse = report.diffuseWeight { rows.append(("diffuse", "weight \(fixed(diffuse, 3)) (reverberation and noise, not output)")) }
         return table(rows)
+    }
+
+    /// A line per direction cluster: "cluster 3  not output, weight 0.109, shape 2.53; mic 1
+    /// +2.05 samples +0.1 dB" (and the further microphones, against microphone 0).
+    static func clusterRows(_ clusters: [ClusterReport]) -> [(String, String)] {
+        func signed(_ value: Double, _ decimals: Int) -> String { (value > 0 ? "+" : "") + fixed(value, decimals) }
+        return clusters.enumerated().map { c, cluster in
+            let microphones = zip(cluster.delaysSamples, cluster.levelsDB).enumerated().dropFirst().map { m, entry in
+                "mic \(m) \(signed(entry.0, 2)) samples \(signed(entry.1, 1)) dB"
+            }
+            return ("cluster \(c)", (cluster.output.map { "output \($0)" } ?? "not output")
+                    + ", weight \(fixed(cluster.weight, 3))" + (cluster.shape.map { ", shape \(fixed($0, 2))" } ?? "")
+                    + "; " + microphones.joined(separator: ", "))
+        }
     }
 
     /// Band levels spanned by a spectrum bar, down from the loudest band of the report.

@@ -24,14 +24,23 @@ public struct ObservationReport: Sendable, Equatable {
     public var delaysSamples: [[Double?]]
     /// Whether the engine estimates time–frequency masks.
     public var masks: Bool
+    /// A clustering engine's direction clusters (at most `maxOutputs`), outputs first; empty for
+    /// a family without clusters.
+    public var clusters: [ClusterReport]
+    /// The share of the points its diffuse cluster (reverberation, noise; never output) takes,
+    /// rounded to 0.001; nil (null) without clusters.
+    public var diffuseWeight: Double?
 
-    public init(frame: Int, version: Int, bandWidthHz: Double, spectraDB: [[Double]], delaysSamples: [[Double?]], masks: Bool) {
+    public init(frame: Int, version: Int, bandWidthHz: Double, spectraDB: [[Double]], delaysSamples: [[Double?]], masks: Bool,
+                clusters: [ClusterReport] = [], diffuseWeight: Double? = nil) {
         self.frame = frame
         self.version = version
         self.bandWidthHz = bandWidthHz
         self.spectraDB = spectraDB
         self.delaysSamples = delaysSamples
         self.masks = masks
+        self.clusters = clusters
+        self.diffuseWeight = diffuseWeight
     }
 
     public var json: JSONValue {
@@ -42,6 +51,8 @@ public struct ObservationReport: Sendable, Equatable {
             "spectra_db": .array(spectraDB.map { .array($0.map(JSONValue.number)) }),
             "delays_samples": .array(delaysSamples.map { .array($0.map { $0.map(JSONValue.number) ?? .null }) }),
             "masks": .bool(masks),
+            "clusters": .array(clusters.map(\.json)),
+            "diffuse_weight": diffuseWeight.map(JSONValue.number) ?? .null,
         ])
     }
 
@@ -56,9 +67,12 @@ public struct ObservationReport: Sendable, Equatable {
         for row in try fields.array("delays_samples") {
             delays.append(try Self.numbers(row, fields, "delays_samples"))
         }
+        let diffuse = try fields.required("diffuse_weight", "a number or null")
+        guard diffuse == .null || diffuse.doubleValue != nil else { throw fields.failure("diffuse_weight", "a number or null", got: diffuse) }
         self.init(
             frame: try fields.int("frame"), version: try fields.int("version"), bandWidthHz: try fields.double("band_hz"),
-            spectraDB: spectra, delaysSamples: delays, masks: try fields.bool("masks"))
+            spectraDB: spectra, delaysSamples: delays, masks: try fields.bool("masks"),
+            clusters: try ClusterReport.array(fields, "clusters"), diffuseWeight: diffuse.doubleValue)
     }
 
     /// One row of a nested array of numbers, a `null` as nil.

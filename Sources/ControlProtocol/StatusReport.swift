@@ -41,6 +41,10 @@ public struct StatusReport: Sendable, Equatable {
     /// Each source's model as `structure/density` (`lowrank/t:50`): the parameters' structure and
     /// density, or what the config file gives that source (`[engine.source.N]`).
     public var sourceModels: [String]
+    /// A clustering engine's direction clusters, outputs first, as its latest observation shows
+    /// them (`ObservationReport.clusters`); empty for a family without clusters or before the
+    /// engine's first snapshot.
+    public var clusters: [ClusterReport]
 
     public init(
         state: State, uptimeSeconds: Double, captureDevice: String, playbackDevice: String, sampleRate: Int,
@@ -49,7 +53,7 @@ public struct StatusReport: Sendable, Equatable {
         captureXruns: Int, playbackXruns: Int, lateBlocks: Int, overrunFrames: Int,
         blockMillisecondsP50: Double, blockMillisecondsP99: Double, blockMillisecondsMax: Double,
         budgetMilliseconds: Double, levelsDBFS: [Double], deviceReopens: Int, parameters: LiveParameters,
-        sourceModels: [String]
+        sourceModels: [String], clusters: [ClusterReport] = []
     ) {
         self.state = state
         self.uptimeSeconds = uptimeSeconds
@@ -77,6 +81,7 @@ public struct StatusReport: Sendable, Equatable {
         self.deviceReopens = deviceReopens
         self.parameters = parameters
         self.sourceModels = sourceModels
+        self.clusters = clusters
     }
 
     public var json: JSONValue {
@@ -107,6 +112,7 @@ public struct StatusReport: Sendable, Equatable {
             "device_reopens": .integer(deviceReopens),
             "parameters": parameters.json,
             "source_models": .array(sourceModels.map(JSONValue.string)),
+            "clusters": .array(clusters.map(\.json)),
         ])
     }
 
@@ -133,6 +139,7 @@ public struct StatusReport: Sendable, Equatable {
             sourceModels: try fields.array("source_models").map { value throws(ControlError) in
                 guard case .string(let model) = value else { throw fields.failure("source_models", "an array of strings", got: value) }
                 return model
-            })
+            },
+            clusters: try ClusterReport.array(fields, "clusters"))
     }
 }

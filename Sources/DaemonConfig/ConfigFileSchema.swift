@@ -113,6 +113,8 @@ enum ConfigFileSchema {
         choice("engine", "mixture", \.daemon.engine.mixture),
         number("engine", "max_delay", \.daemon.engine.maxDelay),
         number("engine", "mask_floor", \.daemon.engine.maskFloor),
+        integer("engine", "clusters", \.daemon.engine.clusters),
+        integer("engine", "nmf_bases", \.daemon.engine.clusterBases),
     ]
 
     /// The names an earlier release used (`EngineParameter.Deprecated`): each is read as its

@@ -12,7 +12,7 @@ extension DaemonConfiguration {
                 + (alsaDefinitions == nil ? "" : ", own ALSA definitions"),
             "engine \(engine.sources) sources, \(engine.methodSummary) frame \(engine.frameLength) hop \(engine.hop) α \(engine.forgetting)"
                 + (engine.family == .clustering
-                    ? " max delay \(engine.maxDelay) mask floor \(engine.maskFloor)"
+                    ? " max delay \(engine.maxDelay) mask floor \(engine.maskFloor) clusters \(engine.clusterCount) NMF bases \(engine.clusterBases)"
                     : " iterations \(engine.iterations) history \(engine.history) block \(engine.block) bases \(engine.nmfBases)")
                 + " reference mic \(engine.referenceMic)" + (engine.family == .clustering ? "" : " loading \(engine.loading)"),
             "output [\(routes)] \(output.gainDecibels) dB" + (output.muted ? " muted" : "") + (output.bypass ? " bypassed" : "")

@@ -19,6 +19,10 @@ public enum EngineBounds {
     /// Clustering: the largest inter-microphone delay, samples (64 is 1.4 m at 16 kHz).
     public static let maximumDelay = 64.0
     public static let maskFloor = 0.0...0.5
-    /// Clustering: the sources one microphone pair is asked for.
+    /// Clustering: the sources it is asked for, whatever the microphones.
     public static let clusteringSources = 2...8
+    /// Clustering: the direction clusters one engine learns (outputs and the ones not output).
+    public static let maximumClusters = 8
+    /// Clustering: NMF bases per output of the NMF stage (0: no stage).
+    public static let clusterBases = 0...32
 }

@@ -12,6 +12,8 @@ public enum EngineParameter: String, Sendable, CaseIterable {
     case family, mixture
     case maxDelay = "max_delay"
     case maskFloor = "mask_floor"
+    case clusters
+    case clusterBases = "nmf_bases"
 
     /// What a value is, as the front ends parse it.
     public enum ValueType: Sendable, Equatable {
@@ -48,14 +50,14 @@ public enum EngineParameter: String, Sendable, CaseIterable {
         case .family: .choice(SeparationFamilyKind.allCases.map(\.rawValue))
         case .mixture: .choice(MixtureModelKind.allCases.map(\.rawValue))
         case .alpha, .loading, .maxDelay, .maskFloor: .number
-        case .frame, .hop, .iterations, .history, .block, .bases, .referenceMic: .integer
+        case .frame, .hop, .iterations, .history, .block, .bases, .referenceMic, .clusters, .clusterBases: .integer
         }
     }
 
     /// Matches the engine: the shape fields are those `SeparatorConfiguration.hasSameShape` compares.
     public var change: Change {
         switch self {
-        case .frame, .hop, .history, .bases, .family: .restart
+        case .frame, .hop, .history, .bases, .family, .clusters, .clusterBases: .restart
         case .structure, .update, .density, .alpha, .iterations, .block, .referenceMic, .loading: .live
         case .mixture, .maxDelay, .maskFloor: .live
         }
@@ -76,10 +78,12 @@ public enum EngineParameter: String, Sendable, CaseIterable {
         case .bases: "NMF bases per source (lowrank structure)"
         case .referenceMic: "Microphone whose image of each source the outputs reproduce"
         case .loading: "Diagonal loading of the weighted covariances, relative to their mean diagonal"
-        case .family: "Separation family: iva (spatial filters, up to one source per microphone) or clustering (direction clustering and masks, 2 microphones, more sources than microphones)"
+        case .family: "Separation family: iva (spatial filters, up to one source per microphone) or clustering (direction clustering and masks, any microphones, more sources than microphones)"
         case .mixture: "Clustering: each direction's mixture model (kmeans, gmm, t: Student's t with ν learnt, ggd: generalised Gaussian with β learnt)"
-        case .maxDelay: "Clustering: the largest delay between the two microphones in samples (spacing / 343 m/s × rate; 10 is 21 cm at 16 kHz)"
+        case .maxDelay: "Clustering: the largest delay between microphone 0 and any other in samples (spacing / 343 m/s × rate; 10 is 21 cm at 16 kHz)"
         case .maskFloor: "Clustering: the smallest gain a mask gives a bin"
+        case .clusters: "Clustering: direction clusters learnt, 0 for one per source; the ones beyond the sources are not output (a noise direction, a further talker)"
+        case .clusterBases: "Clustering: NMF bases per output of the NMF stage that refines the masks (0: off)"
         }
     }
 
@@ -107,6 +111,8 @@ public enum EngineParameter: String, Sendable, CaseIterable {
         case .mixture: listing(MixtureModelKind.allCases.map(\.rawValue))
         case .maxDelay: "more than 0 and at most \(plain(bounds.maximumDelay)) samples"
         case .maskFloor: "\(plain(bounds.maskFloor.lowerBound)) to \(plain(bounds.maskFloor.upperBound))"
+        case .clusters: "0 (one per source), or from the number of sources to \(bounds.maximumClusters)"
+        case .clusterBases: "\(bounds.clusterBases.lowerBound) to \(bounds.clusterBases.upperBound) NMF bases per output (0: no NMF stage)"
         }
     }
 

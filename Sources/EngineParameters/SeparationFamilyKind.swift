@@ -4,7 +4,7 @@ public enum SeparationFamilyKind: String, Sendable, Equatable, CaseIterable, Bit
     /// Online auxiliary-function IVA/ILRMA (`OnlineIVA`): spatial filters, K ≤ M.
     case iva
     /// Online direction clustering (`DirectionClustering`): time–frequency masks, K ≥ 2 sources
-    /// from 2 microphones.
+    /// from M ≥ 2 microphones, more sources than microphones included.
     case clustering
 
     public var description: String { rawValue }

@@ -28,8 +28,15 @@ public final class Observation<T: EngineScalar>: TripleBufferSlot {
     /// Posterior of each source in each bin, from a family that estimates masks; nil otherwise,
     /// so that a family without them costs nothing.
     let masks: EngineBuffer<T>?
+    /// Direction clusters a clustering family learns (outputs first, then the ones it does not
+    /// output); 0 for a family without them.
+    public let clusterCount: Int
+    /// Per direction cluster its weight and shape (0: none), then per microphone its delay and
+    /// level (`clusterFieldCount` in all); then the diffuse cluster's weight. Empty without clusters.
+    let clusterFields: EngineBuffer<T>
+    var clusterFieldCount: Int { 2 + 2 * channels }
 
-    init(sources: Int, channels: Int, bins: Int, masks: Bool) {
+    init(sources: Int, channels: Int, bins: Int, masks: Bool, clusters: Int = 0) {
         self.sources = sources
         self.channels = channels
         self.bins = bins
@@ -37,6 +44,8 @@ public final class Observation<T: EngineScalar>: TripleBufferSlot {
         steeringRe = EngineBuffer(sources * channels * bins)
         steeringIm = EngineBuffer(sources * channels * bins)
         self.masks = masks ? EngineBuffer(sources * bins) : nil
+        clusterCount = clusters
+        clusterFields = EngineBuffer(clusters > 0 ? clusters * (2 + 2 * channels) + 1 : 0)
     }
 
     /// |y_k(f)|.
@@ -63,15 +72,50 @@ public final class Observation<T: EngineScalar>: TripleBufferSlot {
         return masks.map { $0.pointer[k * bins + f] }
     }
 
+    /// Direction cluster c (0 to `clusterCount` − 1; cluster k < `sources` is output k).
+    /// Allocates its arrays: call it off the processing thread.
+    public func cluster(_ c: Int) -> ClusterEstimate {
+        precondition((0..<clusterCount).contains(c), "cluster \(c) out of range")
+        let row = clusterFields.pointer + c * clusterFieldCount
+        return ClusterEstimate(
+            delaysSamples: (0..<channels).map { Double(row[2 + 2 * $0]) }, levelsDB: (0..<channels).map { Double(row[3 + 2 * $0]) },
+            weight: Double(row[0]), shape: row[1] > 0 ? Double(row[1]) : nil)
+    }
+
+    /// The share of the points the diffuse cluster (reverberation, noise; never output) takes;
+    /// nil without clusters.
+    public var diffuseWeight: Double? {
+        clusterCount > 0 ? Double(clusterFields.pointer[clusterCount * clusterFieldCount]) : nil
+    }
+
+    /// Writes direction cluster c's weight and shape (a family's `observe`); a nil shape is
+    /// stored as 0.
+    func setCluster(_ c: Int, weight: Double, shape: Double?) {
+        let row = clusterFields.pointer + c * clusterFieldCount
+        row[0] = T(weight); row[1] = T(shape ?? 0)
+    }
+
+    /// Writes direction cluster c's delay and level at `microphone` against microphone 0 (whose
+    /// own stay 0).
+    func setCluster(_ c: Int, microphone m: Int, delaySamples: Double, levelDB: Double) {
+        let row = clusterFields.pointer + c * clusterFieldCount
+        row[2 + 2 * m] = T(delaySamples); row[3 + 2 * m] = T(levelDB)
+    }
+
+    func setDiffuseWeight(_ weight: Double) {
+        clusterFields.pointer[clusterCount * clusterFieldCount] = T(weight)
+    }
+
     /// Takes everything from `other`, a snapshot of the same engine.
     func copy(from other: Observation<T>) {
         precondition(other.sources == sources && other.channels == channels && other.bins == bins
-                     && other.hasMasks == hasMasks, "an observation of another engine")
+                     && other.hasMasks == hasMasks && other.clusterCount == clusterCount, "an observation of another engine")
         version = other.version
         frame = other.frame
         magnitudes.pointer.update(from: other.magnitudes.pointer, count: magnitudes.count)
         steeringRe.pointer.update(from: other.steeringRe.pointer, count: steeringRe.count)
         steeringIm.pointer.update(from: other.steeringIm.pointer, count: steeringIm.count)
         if let masks, let source = other.masks { masks.pointer.update(from: source.pointer, count: masks.count) }
+        clusterFields.pointer.update(from: other.clusterFields.pointer, count: clusterFields.count)
     }
 }

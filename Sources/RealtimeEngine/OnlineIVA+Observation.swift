@@ -2,6 +2,7 @@
 /// the mixing matrix A = W⁻¹ that carries it to the microphones. No masks.
 extension OnlineIVA {
     var producesMasks: Bool { false }
+    var observedClusters: Int { 0 }
 
     /// Writes a_k(f) / A_ref,k(f) for every source k: the column of A (exact after every update,
     /// `DemixingMatrices.updateScales`) relative to the reference microphone, so that entry m's

@@ -5,7 +5,8 @@ extension OnlineSeparator {
     /// Storage for one snapshot of this engine; allocates, so call it off the processing thread.
     /// Safe from any thread, concurrently with `process`.
     public func makeObservation() -> Observation<T> {
-        Observation(sources: sources, channels: channels, bins: bins, masks: family.producesMasks)
+        Observation(sources: sources, channels: channels, bins: bins, masks: family.producesMasks,
+                    clusters: family.observedClusters)
     }
 
     /// Hops between two snapshots; nil when the engine was made without a tap.

@@ -35,6 +35,14 @@ public final class OnlineSeparator<T: EngineScalar> {
             case .clustering(let family): family.producesMasks
             }
         }
+
+        /// Direction clusters its observations describe (`SeparationFamily.observedClusters`).
+        var observedClusters: Int {
+            switch self {
+            case .iva(let family): family.observedClusters
+            case .clustering(let family): family.observedClusters
+            }
+        }
     }
 
     /// The output stages an engine can run (`OutputStageKind`), dispatched once per hop.
@@ -104,7 +112,7 @@ public final class OnlineSeparator<T: EngineScalar> {
         let (K, M, F) = (sources, channels, bins)
         filters = FilterExchange { SeparationFilters(sources: K, channels: M, bins: F) }
         tap = observationInterval.map { interval in
-            ObservationTap(interval: interval) { Observation(sources: K, channels: M, bins: F, masks: family.producesMasks) }
+            ObservationTap(interval: interval) { Observation(sources: K, channels: M, bins: F, masks: family.producesMasks, clusters: family.observedClusters) }
         }
         input = EngineBuffer(hop * channels)
         frameRe = EngineBuffer(channels * bins); frameIm = EngineBuffer(channels * bins)

@@ -39,6 +39,10 @@ protocol SeparationFamily<Scalar>: AnyObject {
     /// (`Observation.masks`); constant for the family's lifetime.
     var producesMasks: Bool { get }
 
+    /// Direction clusters its observations describe (`Observation.cluster(_:)`); 0 for a family
+    /// without them. Constant for the family's lifetime.
+    var observedClusters: Int { get }
+
     /// Writes what only the family knows into a snapshot of the observation tap: every steering
     /// vector, and every mask when it `producesMasks`. On the processing thread, after `learn`;
     /// neither allocates nor locks.

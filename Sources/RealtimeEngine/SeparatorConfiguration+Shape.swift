@@ -12,6 +12,8 @@ extension SeparatorConfiguration {
         if hop != other.hop { body("hop") }
         if history != other.history { body("history") }
         if nmfBases != other.nmfBases { body("bases") }
+        if clusters != other.clusters { body("clusters") }
+        if clusterBases != other.clusterBases { body("nmf_bases") }
     }
 
     /// Keys of the shape fields in which `other` differs from this configuration.

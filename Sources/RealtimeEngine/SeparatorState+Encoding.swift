@@ -1,6 +1,6 @@
 import EngineParameters
 
-/// The state file format, version 3. All numbers little-endian:
+/// The state file format, version 4. All numbers little-endian:
 ///
 ///     magic "BSSDSTAT" | version u32 | total length u64 (including the checksum)
 ///     scalar size u8 (4 Float, 8 Double)
@@ -9,7 +9,7 @@ import EngineParameters
 ///       (u8 each); density shape, forgetting, loading (f64 each); then for each of the 16
 ///       override slots: which halves are set (u8: 1 structure, 2 density), structure name (16
 ///       bytes), density kind (u8), density shape (f64); family, mixture model (u8 each); largest
-///       delay, mask floor (f64 each)
+///       delay, mask floor (f64 each); clusters, NMF stage bases (u32 each)
 ///     integer count u64 | scalar count u64
 ///     integers (i64 each) | scalars (IEEE bit patterns of the scalar size)
 ///     FNV-1a 64 of every byte before it (u64)
@@ -18,16 +18,16 @@ import EngineParameters
 /// "truncated" rather than as a checksum error, and the version before the length, so a later
 /// format may lay out the rest differently. The full configuration is kept, not just the shape,
 /// because loading restores the live parameters too. Version 1 had no per-source models and one
-/// low-rank state for all sources; version 2 had no separation family (IVA only). Both are refused by
-/// version.
+/// low-rank state for all sources; version 2 had no separation family (IVA only); version 3 no
+/// cluster count nor NMF stage. All are refused by version.
 extension SeparatorState {
     static var magic: [UInt8] { Array("BSSDSTAT".utf8) }
-    static var formatVersion: Int { 3 }
+    static var formatVersion: Int { 4 }
     /// Magic, version and total length: what must be read before anything else makes sense.
     private static var prefixSize: Int { 8 + 4 + 8 }
     private static var headerSize: Int {
         prefixSize + 1 + 9 * 4 + ConfigurationCode.nameSize + 2 + 3 * 8
-            + SourceModelOverrides.capacity * (1 + ConfigurationCode.nameSize + 1 + 8) + 2 + 2 * 8 + 2 * 8
+            + SourceModelOverrides.capacity * (1 + ConfigurationCode.nameSize + 1 + 8) + 2 + 2 * 8 + 2 * 8 + 2 * 4
     }
     private static var checksumSize: Int { 8 }
 
@@ -208,6 +208,8 @@ private struct StateByteWriter {
         integer(UInt8(MixtureModelKind.allCases.firstIndex(of: c.mixture)!))
         integer(c.maxDelay.bitPattern)
         integer(c.maskFloor.bitPattern)
+        integer(UInt32(truncatingIfNeeded: c.clusters))
+        integer(UInt32(truncatingIfNeeded: c.clusterBases))
     }
 }
 
@@ -273,6 +275,8 @@ private struct StateByteReader {
         c.mixture = MixtureModelKind.allCases[mixtureCode]
         c.maxDelay = Double(bitPattern: try integer(UInt64.self))
         c.maskFloor = Double(bitPattern: try integer(UInt64.self))
+        c.clusters = Int(try integer(UInt32.self))
+        c.clusterBases = Int(try integer(UInt32.self))
         return c
     }
 

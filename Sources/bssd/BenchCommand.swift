@@ -13,7 +13,9 @@ struct BenchCommand: ParsableCommand {
             for M = 2, 4, 6, 8 microphones, with IVA-IP, IVA-ISS and ILRMA, in Float and Double, at two \
             settings: the reference setting (frame 1024, hop 256, one sweep per frame, no history) and the \
             defaults. Prints processing time / audio time (single thread, STFT and ISTFT included) and the \
-            heap allocations counted during the measured blocks, which must be 0. Build with -c release.
+            heap allocations counted during the measured blocks, which must be 0. The clustering family \
+            (k-means, the fastest mixture model, and the generalised Gaussian, the slowest) runs at M = 2 \
+            only, with 4 sources. Build with -c release.
             """
     )
 
@@ -44,8 +46,9 @@ struct BenchCommand: ParsableCommand {
                 for variant in BenchVariant.allCases {
                     for precision in ["float", "double"] {
                         var configuration = setting.configuration(channels: m)
-                        variant.apply(to: &configuration)
+                        guard variant.runs(channels: m) else { continue }
                         configuration.sources = min(sources ?? m, m)
+                        variant.apply(to: &configuration)
                         if configuration.sources < m && configuration.updateRule == .iss { continue }
                         let result = try precision == "float"
                             ? measure(Float.self, configuration) : measure(Double.self, configuration)
@@ -136,12 +139,28 @@ enum BenchVariant: String, CaseIterable {
     case sphericalIP = "spherical-ip"
     case sphericalISS = "spherical-iss"
     case lowRankISS = "lowrank-iss"
+    case clusteringKMeans = "clust-kmeans"
+    case clusteringGGD = "clust-ggd"
 
+    /// Clustering is measured at its first use, more sources than two microphones.
+    func runs(channels: Int) -> Bool {
+        switch self {
+        case .sphericalIP, .sphericalISS, .lowRankISS: true
+        case .clusteringKMeans, .clusteringGGD: channels == 2
+        }
+    }
+
+    /// Sets the variant's model; clustering also its 4 sources (the issue's operating point) and α.
     func apply(to configuration: inout SeparatorConfiguration) {
         switch self {
         case .sphericalIP: configuration.structure = .spherical; configuration.updateRule = .ip
         case .sphericalISS: configuration.structure = .spherical; configuration.updateRule = .iss
         case .lowRankISS: configuration.structure = .lowRank; configuration.updateRule = .iss
+        case .clusteringKMeans, .clusteringGGD:
+            configuration.family = .clustering
+            configuration.mixture = self == .clusteringKMeans ? .kmeans : .generalizedGaussian
+            configuration.sources = 4
+            configuration.forgetting = SeparatorConfiguration.defaultForgetting(family: .clustering)
         }
     }
 }

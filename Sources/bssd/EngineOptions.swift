@@ -70,6 +70,12 @@ struct EngineOptions: ParsableArguments {
     @Option(name: .customLong("mask-floor"), help: help(.maskFloor, default: "\(defaults.maskFloor)"), transform: decimalOption)
     var maskFloor: Double?
 
+    @Option(help: help(.clusters, default: "\(defaults.clusters), one per source"))
+    var clusters: Int?
+
+    @Option(name: .customLong("nmf-bases"), help: help(.clusterBases, default: "\(defaults.clusterBases)"))
+    var clusterBases: Int?
+
     /// Checks the deprecated options once, when the command line is parsed: a value they cannot
     /// take, or one given with its replacement, is a usage error; otherwise a warning on stderr.
     func validate() throws {
@@ -137,6 +143,8 @@ struct EngineOptions: ParsableArguments {
         if let mixture { configuration.mixture = mixture }
         if let maxDelay { configuration.maxDelay = maxDelay }
         if let maskFloor { configuration.maskFloor = maskFloor }
+        if let clusters { configuration.clusters = clusters }
+        if let clusterBases { configuration.clusterBases = clusterBases }
     }
 }
 

@@ -23,7 +23,7 @@ struct SeparateCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output WAV file, one channel per separated source.")
     var output: String
 
-    @Option(help: "Sources to separate (K): 2 to M with IVA (fewer than the microphones separates K talkers from a background); 2 to 8 from 2 microphones with --family clustering (default: one per microphone).")
+    @Option(help: "Sources to separate (K): 2 to M with IVA (fewer than the microphones separates K talkers from a background); 2 to 8 from any microphones with --family clustering (default: one per microphone).")
     var sources: Int?
 
     @OptionGroup(title: "Engine")

@@ -10,6 +10,40 @@ extension LiveAudio {
     /// live `route` changes what the daemon plays while it keeps separating.
     @Suite("Daemon control", .serialized)
     struct DaemonControlTests {
+        /// Three outputs and a fourth cluster from the two-channel test mixture: `status` and
+        /// `observe` list all four clusters, outputs first, with finite directions and weights
+        /// that add up to 1 with the diffuse cluster's.
+        @Test("a clustering daemon reports its clusters in status and observe")
+        func clusteringReport() throws {
+            var engine = SeparationPipelineTests.engine()
+            engine.family = .clustering
+            engine.sources = 3
+            engine.clusters = 4
+            engine.mixture = .studentT
+            let bench = try DaemonTests.Bench(seconds: 10, engine: engine)
+            bench.next.withLock { $0 = bench.configuration }
+            let daemon = try bench.daemon()
+            let finish = DaemonTests.launch(daemon)
+            #expect(DaemonTests.waitUntil { DaemonTests.processed(daemon) >= 2048 })
+            let client = try ControlConnection.connect(path: daemon.socketPath, timeout: 5)
+            var observation: ObservationReport?
+            #expect(DaemonTests.waitUntil {
+                observation = try? ObservationReport(json: client.call(.observe, timeout: 10))
+                return observation.map { $0.frame > 40 } ?? false
+            })
+            let report = try #require(observation)
+            #expect(report.masks && report.clusters.map(\.output) == [0, 1, 2, nil])
+            #expect(report.clusters.allSatisfy {
+                $0.delaysSamples.count == 2 && $0.delaysSamples.allSatisfy(\.isFinite) && $0.levelsDB.allSatisfy(\.isFinite) && ($0.shape ?? 0) > 0
+            })
+            let total = report.clusters.map(\.weight).reduce(0, +) + (report.diffuseWeight ?? 0)
+            #expect(abs(total - 1) < 0.01, "weights add up to \(total)")
+            let status = try StatusReport(json: client.call(.status, timeout: 10))
+            #expect(status.clusters.count == 4 && status.sourceModels == Array(repeating: "clustering/t", count: 3))
+            _ = try client.call(.shutdown, timeout: 10)
+            #expect(finish() != nil)
+        }
+
         @Test("every request round-trips against a running daemon; bad input is answered and separation goes on")
         func roundTrip() throws {
             let bench = try DaemonTests.Bench(seconds: 10)

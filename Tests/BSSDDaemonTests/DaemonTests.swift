@@ -26,7 +26,7 @@ extension LiveAudio {
             /// What the next reload returns (nil: a load failure).
             let next = Mutex<DaemonConfiguration?>(nil)
 
-            init(seconds: Double) throws {
+            init(seconds: Double, engine: SeparatorConfiguration = SeparationPipelineTests.engine()) throws {
                 directory = FileManager.default.temporaryDirectory.appendingPathComponent("bssd-daemon-\(UUID().uuidString)")
                 try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
                 inPath = directory.appendingPathComponent("in.raw").path
@@ -35,7 +35,7 @@ extension LiveAudio {
                 try SeparationPipelineTests.mixture(frames: frames).withUnsafeBytes { Data($0) }.write(to: URL(fileURLWithPath: inPath))
                 configuration = DaemonConfiguration(
                     captureDevice: "bsstest_mics", playbackDevice: "bsstest_out", sampleRate: 16000,
-                    engine: SeparationPipelineTests.engine(), periodFrames: 256, periods: 3,
+                    engine: engine, periodFrames: 256, periods: 3,
                     alsaDefinitions: """
                         pcm.bsstest_mics { type file slave.pcm null file "/dev/null" infile "\(inPath)" format raw }
                         pcm.bsstest_out { type file slave.pcm null file "\(outPath)" format raw }

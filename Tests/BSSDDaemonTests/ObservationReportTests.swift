@@ -37,5 +37,25 @@ struct ObservationReportTests {
         let measured = try #require(report.delaysSamples[0][1])
         #expect(report.delaysSamples[0][0] == 0 && abs(measured - delay) < 0.011, "\(measured) for \(delay)")
         #expect(report.delaysSamples[1] == [0, nil])
+        #expect(report.clusters.isEmpty && report.diffuseWeight == nil)
+    }
+
+    /// A clustering engine's snapshot: 2 outputs, 3 clusters; the third feeds no output.
+    @Test("clusters are reported rounded, outputs first, the spare one without an output")
+    func clusters() {
+        let observation = Observation<Float>(sources: 2, channels: 2, bins: 513, masks: true, clusters: 3)
+        observation.version = 1
+        for (c, (delay, level, weight, shape)) in [(-2.0249, 0.28, 0.2039, 2.5698), (0.004, -0.04, 0.4113, 3.285), (2.0458, 0.0987, 0.1091, nil)].enumerated() {
+            observation.setCluster(c, weight: weight, shape: shape)
+            observation.setCluster(c, microphone: 1, delaySamples: delay, levelDB: level)
+        }
+        observation.setDiffuseWeight(0.2757)
+        let report = ObservationReport(observation, sampleRate: 16000, frameLength: 1024, referenceMic: 0)
+        #expect(report.clusters == [
+            ClusterReport(delaysSamples: [0, -2.02], levelsDB: [0, 0.3], weight: 0.204, shape: 2.57, output: 0),
+            ClusterReport(delaysSamples: [0, 0], levelsDB: [0, 0], weight: 0.411, shape: 3.29, output: 1),
+            ClusterReport(delaysSamples: [0, 2.05], levelsDB: [0, 0.1], weight: 0.109, shape: nil, output: nil),
+        ])
+        #expect(report.diffuseWeight == 0.276)
     }
 }

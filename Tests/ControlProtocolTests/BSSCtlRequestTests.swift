@@ -113,6 +113,19 @@ struct BSSCtlRequestTests {
         #expect(observed.contains("bars span 60 dB below the loudest band"))
         #expect(observed.contains("source 0  delay in samples after the reference: mic 0 0.00, mic 1 +2.50"))
         #expect(observed.contains("source 1  delay in samples after the reference: mic 0 0.00, mic 1 ?"))
+        #expect(!observed.contains("cluster") && !observed.contains("diffuse"), "an IVA engine has no clusters")
+
+        var clustered = observation
+        clustered.clusters = [ClusterReport(delaysSamples: [0, -2.02, 1], levelsDB: [0, 0.3, -0.2], weight: 0.204, shape: 2.57, output: 0),
+                              ClusterReport(delaysSamples: [0, 2.05, 0], levelsDB: [0, -1.5, 0], weight: 0.109, shape: nil, output: nil)]
+        clustered.diffuseWeight = 0.25
+        let clusterText = HumanText.observation(clustered)
+        #expect(clusterText.contains("cluster 0  output 0, weight 0.204, shape 2.57; mic 1 -2.02 samples +0.3 dB, mic 2 +1.00 samples -0.2 dB"), "\(clusterText)")
+        #expect(clusterText.contains("cluster 1  not output, weight 0.109; mic 1 +2.05 samples -1.5 dB, mic 2 0.00 samples 0.0 dB\n"))
+        #expect(clusterText.contains("diffuse    weight 0.250 (reverberation and noise, not output)"))
+        var clusteredStatus = status
+        clusteredStatus.clusters = clustered.clusters
+        #expect(HumanText.status(clusteredStatus).contains("cluster 1    not output, weight 0.109; mic 1 +2.05 samples"))
         let withSpectra = MonitorView.frame(status, observation: observation, barWidth: 20)
         #expect(withSpectra.contains("spectrum 1 | " + String(repeating: "█", count: 31) + "| 0–8 kHz"), "\(withSpectra)")
     }

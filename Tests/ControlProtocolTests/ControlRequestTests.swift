@@ -84,8 +84,12 @@ struct ControlRequestTests {
             framesCaptured: 1, framesProcessed: 2, framesPlayed: 3, captureXruns: 4, playbackXruns: 5, lateBlocks: 6, overrunFrames: 7,
             blockMillisecondsP50: 1, blockMillisecondsP99: 2, blockMillisecondsMax: 3, budgetMilliseconds: 21.3,
             levelsDBFS: [-12, -.infinity, 0, -90], deviceReopens: 1, parameters: parameters,
-            sourceModels: ["lowrank/t:50", "spherical/gauss", "lowrank/t:50", "lowrank/ggd:0.5"])
+            sourceModels: ["lowrank/t:50", "spherical/gauss", "lowrank/t:50", "lowrank/ggd:0.5"],
+            clusters: [ClusterReport(delaysSamples: [0, -2.02], levelsDB: [0, 0.3], weight: 0.204, shape: 2.57, output: 0),
+                       ClusterReport(delaysSamples: [0, 2.05], levelsDB: [0, -1.5], weight: 0.109, shape: nil, output: nil)])
         #expect(try StatusReport(json: try JSONParser.parse(status.json.serialized)) == status)
+        #expect(status.json["clusters"]?.serialized
+                == #"[{"delays_samples":[0.0,-2.02],"levels_db":[0.0,0.3],"weight":0.204,"shape":2.57,"output":0},{"delays_samples":[0.0,2.05],"levels_db":[0.0,-1.5],"weight":0.109,"shape":null,"output":null}]"#)
         #expect(status.json["levels_dbfs"]?.serialized == "[-12.0,null,0.0,-90.0]")
         #expect(status.json["source_models"]?.serialized == #"["lowrank/t:50","spherical/gauss","lowrank/t:50","lowrank/ggd:0.5"]"#)
     }
@@ -95,15 +99,20 @@ struct ControlRequestTests {
         levels[3] = -.infinity
         let report = ObservationReport(
             frame: 4321, version: 72, bandWidthHz: 250, spectraDB: [levels, Array(repeating: -12.5, count: ObservationReport.bands)],
-            delaysSamples: [[0, 2.25, nil], [0, -1.5, 0.75]], masks: false)
+            delaysSamples: [[0, 2.25, nil], [0, -1.5, 0.75]], masks: true,
+            clusters: [ClusterReport(delaysSamples: [0, 1.25, -0.5], levelsDB: [0, -0.5, 1], weight: 0.6, shape: 0.71, output: 0)], diffuseWeight: 0.4)
         let line = ControlReply(id: 9, outcome: .success(report.json)).line
         let reply = try ControlReply(line: Array(line.utf8.dropLast()))
         guard case .success(let result) = reply.outcome else { Issue.record("not a result: \(line)"); return }
         #expect(try ObservationReport(json: result) == report)
         #expect(report.json["delays_samples"]?.serialized == "[[0.0,2.25,null],[0.0,-1.5,0.75]]")
+        #expect(report.json["diffuse_weight"]?.serialized == "0.4")
         #expect(report.json["spectra_db"]?.serialized.hasPrefix("[[-40.0,-39.9,-39.8,null,-39.6,") == true)
         #expect(throws: ControlError(.invalidReply, "observation.spectra_db must be an array of arrays of numbers or nulls, got a string")) {
             try ObservationReport(json: .object(["frame": 1, "version": 1, "band_hz": 250.0, "spectra_db": [["x"]], "delays_samples": [], "masks": false]))
+        }
+        #expect(throws: ControlError(.invalidReply, "cluster.output must be an integer or null, got a string")) {
+            try ClusterReport(json: .object(["delays_samples": [0.0, 1.0], "levels_db": [0.0, 0.0], "weight": 0.5, "shape": .null, "output": "first"]))
         }
     }
 

@@ -4,8 +4,8 @@ import RealtimeEngine
 import Testing
 
 /// The clustering family through the config file: its keys land in the engine's configuration,
-/// more sources than microphones are accepted with it (and only with it), and a clustering engine
-/// asked of more than two microphones is refused naming the key to change.
+/// more sources than microphones are accepted with it (and only with it), from any microphones, and
+/// a value out of range is refused naming its key.
 @Suite("Clustering in the config file")
 struct ClusteringConfigTests {
     @Test("family, mixture, max_delay and mask_floor reach the engine, with 3 sources from 2 microphones")
@@ -25,9 +25,12 @@ struct ClusteringConfigTests {
             == .invalid(key: "engine.sources", value: "3", allowed: "2 to 2 (at most one per microphone)"))
     }
 
-    @Test("a clustering engine takes one microphone pair")
-    func onePair() {
-        #expect(ConfigFileTests.reason("[audio]\nchannels = 4\n[engine]\nfamily = \"clustering\"\nsources = 3\n")
-            == .invalid(key: "audio.channels", value: "4", allowed: "2 with family = clustering (one microphone pair)"))
+    @Test("a clustering engine takes any microphones and 2 to 8 sources, and its NMF bases and clusters")
+    func anyMicrophones() {
+        #expect(ConfigFileTests.reason("[audio]\nchannels = 4\n[engine]\nfamily = \"clustering\"\nsources = 6\nclusters = 7\nnmf_bases = 0\n") == nil)
+        #expect(ConfigFileTests.reason("[audio]\nchannels = 4\n[engine]\nfamily = \"clustering\"\nsources = 9\n")
+            == .invalid(key: "engine.sources", value: "9", allowed: "2 to 8 with family = clustering"))
+        #expect(ConfigFileTests.reason("[engine]\nfamily = \"clustering\"\nsources = 4\nclusters = 3\n")
+            == .invalid(key: "engine.clusters", value: "3", allowed: EngineParameter.clusters.allowed + " (sources 4)"))
     }
 }

@@ -40,6 +40,8 @@ struct EngineParameterAgreementTests {
             case .hop: configuration.hop = Int(number)
             case .maxDelay: configuration.maxDelay = number
             case .maskFloor: configuration.maskFloor = number
+            case .clusters: configuration.clusters = Int(number)
+            case .clusterBases: configuration.clusterBases = Int(number)
             case .structure, .update, .family, .mixture: Issue.record("choices are probed through their spellings"); return false
             }
             do { try configuration.validate(); return true } catch { return false }
@@ -78,6 +80,15 @@ struct EngineParameterAgreementTests {
         Probe(parameter: .maskFloor, toml: "0.5", change: nil, accepted: true),
         Probe(parameter: .maskFloor, toml: "0.6", change: nil, accepted: false),
         Probe(parameter: .maskFloor, toml: "-0.1", change: nil, accepted: false),
+        // Two sources (the probe engine's): 0, or 2 to 8 clusters.
+        Probe(parameter: .clusters, toml: "0", change: nil, accepted: true),
+        Probe(parameter: .clusters, toml: "1", change: nil, accepted: false),
+        Probe(parameter: .clusters, toml: "8", change: nil, accepted: true),
+        Probe(parameter: .clusters, toml: "9", change: nil, accepted: false),
+        Probe(parameter: .clusterBases, toml: "0", change: nil, accepted: true),
+        Probe(parameter: .clusterBases, toml: "32", change: nil, accepted: true),
+        Probe(parameter: .clusterBases, toml: "33", change: nil, accepted: false),
+        Probe(parameter: .clusterBases, toml: "-1", change: nil, accepted: false),
     ]
 
     @Test("a value the engine accepts every front end accepts; one it refuses, every front end refuses with the same text", arguments: probes)
@@ -149,6 +160,8 @@ struct EngineParameterAgreementTests {
         case .mixture: new.mixture = .studentT
         case .maxDelay: new.maxDelay = 5
         case .maskFloor: new.maskFloor = 0.1
+        case .clusters: new.clusters = 3
+        case .clusterBases: new.clusterBases = 8
         }
         let restart = OnlineSeparator<Float>.restartKeys(from: old, to: new)
         switch parameter.change {

@@ -38,7 +38,8 @@ struct EngineConformanceTests {
         var configuration: SeparatorConfiguration {
             var configuration = SeparatorConfiguration.quick(channels: channels)
             configuration.family = family
-            if family == .clustering { configuration.sources = 3 }
+            // Clustering: more sources than microphones, and a cluster more than outputs.
+            if family == .clustering { configuration.sources = channels + 1; configuration.clusters = channels + 2 }
             configuration.forgetting = 0.8
             configuration.structure = structure
             configuration.density = density
@@ -62,12 +63,14 @@ struct EngineConformanceTests {
         var cases: [Case] = []
         for family in SeparationFamilyKind.allCases {
             for stage in OutputStageKind.allCases {
-                // Clustering has no source models and takes one microphone pair: one case per
-                // precision, with more sources than microphones.
+                // Clustering has no source models: one case per precision and microphone count,
+                // with more sources than microphones.
                 if family == .clustering {
                     for precision in [Precision.float, .double] {
-                        cases.append(Case(family: family, stage: stage, structure: .spherical, density: .laplace,
-                                          channels: 2, precision: precision))
+                        for channels in [2, 3] {
+                            cases.append(Case(family: family, stage: stage, structure: .spherical, density: .laplace,
+                                              channels: channels, precision: precision))
+                        }
                     }
                     continue
                 }
@@ -232,7 +235,7 @@ struct EngineConformanceTests {
         case .mixture: new.mixture = configuration.mixture == .studentT ? .generalizedGaussian : .studentT
         case .maxDelay: new.maxDelay = configuration.maxDelay / 2
         case .maskFloor: new.maskFloor = configuration.maskFloor == 0.1 ? 0.2 : 0.1
-        case .frame, .hop, .history, .bases, .family: return nil
+        case .frame, .hop, .history, .bases, .family, .clusters, .clusterBases: return nil
         }
         return new
     }
