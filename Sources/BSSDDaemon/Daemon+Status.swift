@@ -45,7 +45,8 @@ extension Daemon {
                 configuration.engine.family == .clustering
                     ? configuration.engine.methodSummary : configuration.engine.sourceModel(source).description
             },
-            clusters: observedClusters())
+            // Only a clustering engine has clusters: an IVA engine's status copies no snapshot.
+            clusters: configuration.engine.family == .clustering ? observedClusters() : [])
     }
 
     /// The blocks of the last 10–20 s of the running pipeline (all of its blocks while it is younger

@@ -87,8 +87,9 @@ final class DirectionClustering<T: EngineScalar>: SeparationFamily {
     private let sums: UnsafeMutablePointer<Double>
     private let logBandSpread: UnsafeMutablePointer<Double>
     private let smoothed: UnsafeMutablePointer<Double>, kernel: UnsafeMutablePointer<Double>
-    /// The NMF stage, when `clusterBases` > 0; the outputs' masks before their floor and the
-    /// reference microphone's power, which it learns from.
+    /// The NMF stage, when `clusterBases` > 0; the outputs' masks before their floor (refined in
+    /// place by the stage when published) and the reference microphone's power, which it learns
+    /// from.
     private let nmf: MaskNMF<T>?
     private let masks: EngineBuffer<T>, referencePower: EngineBuffer<T>
 
@@ -717,17 +718,15 @@ final class DirectionClustering<T: EngineScalar>: SeparationFamily {
     }
 
     /// G_k,ref(f) = max(mask_k(f), floor), every other column 0; the mask refined by the NMF
-    /// stage when there is one.
+    /// stage when there is one. Takes the masks `computeMasks` has just written.
     private func publish(to filters: FilterExchange<T>) {
         let bank = filters.writable
         let K = sources, M = pairs + 1, F = bins, reference = configuration.referenceMic
         let floor = T(configuration.maskFloor), rows = bank.re.pointer + reference * F
         bank.re.zero(); bank.im.zero()
+        nmf?.refine(masks.pointer)
         for k in 0..<K {
-            for f in 0..<F {
-                let mask = masks.pointer[k * F + f]
-                rows[k * M * F + f] = max(nmf?.refine(mask, output: k, bin: f) ?? mask, floor)
-            }
+            for f in 0..<F { rows[k * M * F + f] = max(masks.pointer[k * F + f], floor) }
         }
         filters.publish()
     }

@@ -136,14 +136,16 @@ final class MaskNMF<T: EngineScalar> {
         }
     }
 
-    /// Output k's mask at bin f: √(m · V_k / Σ_j V_j), or `clustering` itself before the first
-    /// frame learnt.
-    @inline(__always)
-    func refine(_ clustering: T, output k: Int, bin f: Int) -> T {
-        guard learnt > 0 else { return clustering }
-        var total: T = 0
-        for j in 0...outputs { total += model.pointer[j * bins + f] }
-        return (clustering * model.pointer[k * bins + f] / (total + T(1e-30))).squareRoot()
+    /// Every output's clustering mask m (`k * bins + f`), in place: √(m · V_k / Σ_j V_j), the
+    /// sum once per bin for all outputs; unchanged before the first frame learnt.
+    func refine(_ masks: UnsafeMutablePointer<T>) {
+        guard learnt > 0 else { return }
+        let F = bins, V = model.pointer
+        for f in 0..<F {
+            var total: T = 0
+            for j in 0...outputs { total += V[j * F + f] }
+            for k in 0..<outputs { masks[k * F + f] = (masks[k * F + f] * V[k * F + f] / (total + T(1e-30))).squareRoot() }
+        }
     }
 
     func transferState(_ transfer: inout StateTransfer<T>) {

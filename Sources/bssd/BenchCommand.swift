@@ -43,10 +43,9 @@ struct BenchCommand: ParsableCommand {
         }
         for setting in settings {
             for m in channels {
-                for variant in BenchVariant.allCases {
+                for variant in BenchVariant.allCases where variant.runs(channels: m) {
                     for precision in ["float", "double"] {
                         var configuration = setting.configuration(channels: m)
-                        guard variant.runs(channels: m) else { continue }
                         configuration.sources = min(sources ?? m, m)
                         variant.apply(to: &configuration)
                         if configuration.sources < m && configuration.updateRule == .iss { continue }
