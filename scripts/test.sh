@@ -10,9 +10,11 @@
 #   1. `swift test`: STFT round trips, WAV, separation quality on generated reverberant mixtures,
 #      zero allocations in steady state, file and daemon runs on ALSA file-plugin devices, config
 #      files, the control socket and bssctl (with a seeded fuzzer), the systemd notify protocol;
-#   2. the paced end-to-end test (scripts/rig/paced-alsa.sh: JACK's dummy clock behind ALSA's jack
-#      plugin, about 45 s) in a release build, where the engine keeps up with real time (a debug
-#      build does not, so there it reports itself skipped);
+#   2. the paced end-to-end tests (scripts/rig/paced-alsa.sh: JACK's dummy clock behind ALSA's jack
+#      plugin, about 45 s) and the hearing-aid latency test (impulses through the FIR stage with
+#      1 ms periods, about 40 s; it needs SCHED_FIFO for the rig's JACK and says so when it is
+#      refused) in a release build, where the engine keeps up with real time (a debug build does
+#      not, so there they report themselves skipped);
 #   3. scripts/test-install.sh: `make install` / `uninstall` into a staging directory and
 #      `systemd-analyze verify` on the installed unit.
 set -euo pipefail
@@ -36,8 +38,8 @@ command -v swift >/dev/null 2>&1 || { echo "test.sh: swift is not on PATH; insta
 echo "==> swift test"
 swift test
 
-echo "==> swift test -c release --filter PacedRigTests (live pipeline on the paced ALSA rig)"
+echo "==> swift test -c release --filter \"PacedRigTests|HearingAidRigTests\" (live pipeline on the paced ALSA rig)"
 bash scripts/rig/paced-alsa.sh clean
-swift test -c release --filter PacedRigTests
+swift test -c release --filter "PacedRigTests|HearingAidRigTests"
 
 bash scripts/test-install.sh

@@ -27,6 +27,17 @@ extension Daemon {
         return report
     }
 
+    /// Every output's delays per microphone in the latest snapshot (`ObservationReport`), for the
+    /// target tracker; nil before the first one.
+    func observedDelays() -> [[Double?]]? {
+        let (engine, configuration) = reconfiguration.withLock { _ in (self.engine, self.configuration) }
+        return latestSnapshot(of: engine) { snapshot in
+            ObservationReport(
+                snapshot, sampleRate: configuration.sampleRate, frameLength: configuration.engine.frameLength,
+                referenceMic: configuration.engine.referenceMic).delaysSamples
+        }
+    }
+
     /// The direction clusters of the latest snapshot, for `status`: empty before the first one
     /// and for a family without clusters.
     func observedClusters() -> [ClusterReport] {

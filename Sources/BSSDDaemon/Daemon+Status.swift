@@ -15,9 +15,10 @@ extension Daemon {
         let configuration = configuration
         let (sum, pipeline, snapshot) = counters()
         let rate = Double(configuration.sampleRate)
-        let hop = configuration.engine.hop
+        let stage = configuration.engineStage
         let latency = pipeline?.latencyFrames ?? SeparationPipeline.latencyFrames(
-            pacing: configuration.pacing, engineLatency: OnlineSeparator<Float>.latency(for: configuration.engine), hop: hop,
+            pacing: configuration.pacing, engineLatency: stage.latency(for: configuration.engine),
+            hop: stage.blockSize(for: configuration.engine),
             prefill: configuration.playbackPrefillPeriods * configuration.periodFrames, capturedAtPlaybackStart: nil)
         let blocks = recentBlockTimes(pipeline?.status.blockTimes)
         func milliseconds(_ nanoseconds: Double?) -> Double { (nanoseconds ?? 0) / 1e6 }
@@ -36,7 +37,7 @@ extension Daemon {
             blockMillisecondsP50: milliseconds(blocks.percentile(0.5)),
             blockMillisecondsP99: milliseconds(blocks.percentile(0.99)),
             blockMillisecondsMax: milliseconds(blocks.observed.map { Double($0.upperBound) }),
-            budgetMilliseconds: Double(hop) * 1000 / rate,
+            budgetMilliseconds: Double(stage.blockSize(for: configuration.engine)) * 1000 / rate,
             levelsDBFS: snapshot?.sourceLevels ?? Array(repeating: -.infinity, count: configuration.engine.sources),
             deviceReopens: sum.deviceReopens,
             parameters: liveParameters(),
@@ -46,7 +47,8 @@ extension Daemon {
                     ? configuration.engine.methodSummary : configuration.engine.sourceModel(source).description
             },
             // Only a clustering engine has clusters: an IVA engine's status copies no snapshot.
-            clusters: configuration.engine.family == .clustering ? observedClusters() : [])
+            clusters: configuration.engine.family == .clustering ? observedClusters() : [],
+            target: targetReport())
     }
 
     /// The blocks of the last 10–20 s of the running pipeline (all of its blocks while it is younger

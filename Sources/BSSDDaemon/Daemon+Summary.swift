@@ -3,7 +3,8 @@ import LivePipeline
 extension Daemon {
     /// The line `bssd run` logs when it ends: what went through, what went wrong, how fast.
     public func summary(_ totals: DaemonTotals) -> String {
-        let budget = Double(configuration.engine.hop) * 1000 / Double(configuration.sampleRate)
+        let stage = configuration.engineStage
+        let budget = Double(stage.blockSize(for: configuration.engine)) * 1000 / Double(configuration.sampleRate)
         var parts = [
             "\(totals.capturedFrames) frames captured, \(totals.processedFrames) processed, \(totals.playedFrames) played",
             "xruns capture \(totals.captureXruns) playback \(totals.playbackXruns)",
@@ -11,6 +12,13 @@ extension Daemon {
             "block time max \(Self.milliseconds(Double(totals.maxBlockNanoseconds) / 1e6)) of \(Self.milliseconds(budget)) budget",
             "audio-thread allocations \(totals.audioThreadAllocations)",
         ]
+        if stage.kind == .fir {
+            let hop = Double(configuration.engine.hop) * 1000 / Double(configuration.sampleRate)
+            parts.insert("learning hop max \(Self.milliseconds(Double(totals.maxLearnNanoseconds) / 1e6)) of \(Self.milliseconds(hop))", at: 4)
+        }
+        if totals.learnerSkippedFrames > 0 {
+            parts.append("\(totals.learnerSkippedFrames) frames the learning thread skipped (it fell behind; the filters adapt more slowly)")
+        }
         if totals.captureOverrunFrames > 0 { parts.append("\(totals.captureOverrunFrames) captured frames dropped (capture ring full)") }
         if totals.outputOverrunFrames > 0 { parts.append("\(totals.outputOverrunFrames) separated frames dropped (output ring full)") }
         if totals.nonFiniteInputSamples > 0 { parts.append("\(totals.nonFiniteInputSamples) NaN/Inf captured samples replaced by silence") }

@@ -53,6 +53,8 @@ public final class Daemon: @unchecked Sendable {
     let blockWindow = Mutex(BlockTimeWindow())
     /// `observe`'s copy of the engine's latest snapshot (`Daemon+Observe`), made once per engine.
     let observed = Mutex<ObservedEngine?>(nil)
+    /// The listener's chosen talker (`Daemon+Target`); nil when none is chosen.
+    let targeting = Mutex<TargetTracker?>(nil)
     private let stateValue = Atomic<Int>(0)
     private let stopRequested = Atomic<Bool>(false)
     private let reloadRequested = Atomic<Bool>(false)
@@ -139,6 +141,7 @@ public final class Daemon: @unchecked Sendable {
         var ready = false
         /// The pipeline whose latency was logged (each reopen measures it again).
         var latencyLogged: SeparationPipeline?
+        var targetLooked = MonotonicClock.nanoseconds
         while true {
             guard let pipeline = current.withLock({ $0 }) else {
                 // A reload that could start neither the new nor the old devices left none running.
@@ -174,6 +177,10 @@ public final class Daemon: @unchecked Sendable {
                     if reopen() { continue }
                 }
                 break
+            }
+            if MonotonicClock.nanoseconds - targetLooked >= Int(Self.targetInterval * 1e9) {
+                targetLooked = MonotonicClock.nanoseconds
+                followTarget()
             }
             onTick()
             supervision?.tick(waiting: false, status: statusLine)
@@ -261,7 +268,7 @@ public final class Daemon: @unchecked Sendable {
             "Separating: capture '\(configuration.captureDevice)' \(c.channels) ch \(c.format) \(c.sampleRate) Hz, "
                 + "period \(c.periodFrames) × \(c.periods); playback '\(configuration.playbackDevice)' \(p.channels) ch "
                 + "\(p.format), period \(p.periodFrames) × \(p.periods), prefill \(p.prefillFrames); engine "
-                + "\(e.methodSummary) frame \(e.frameLength) hop \(e.hop).")
+                + "\(e.methodSummary) frame \(e.frameLength) hop \(e.hop); \(configuration.engineStage.summary).")
     }
 
     private func logLatency(_ pipeline: SeparationPipeline) {
@@ -269,13 +276,13 @@ public final class Daemon: @unchecked Sendable {
         func ms(_ frames: Int) -> String { Self.milliseconds(Double(frames) * 1000 / rate) }
         if pipeline.configuration.pacing == .freewheel {
             return log.notice(
-                "The output lags the input by \(ms(pipeline.latencyFrames)) (STFT frame − hop and playback prefill); "
+                "The output lags the input by \(ms(pipeline.latencyFrames)) (\(configuration.stage.kind.delayName) and playback prefill); "
                     + "freewheeling devices have no clock, so there is no real-time latency.")
         }
         log.notice(
-            "Latency \(ms(pipeline.latencyFrames)), microphone to speaker: STFT frame − hop \(ms(pipeline.engineLatency)), "
+            "Latency \(ms(pipeline.latencyFrames)), microphone to speaker: \(configuration.stage.kind.delayName) \(ms(pipeline.engineLatency)), "
                 + "playback prefill \(ms(pipeline.playbackParameters.prefillFrames)), and playback started "
-                + "\(ms(pipeline.capturedAtPlaybackStart ?? pipeline.hop)) after capture (a hop of \(ms(pipeline.hop)) at least).")
+                + "\(ms(pipeline.capturedAtPlaybackStart ?? pipeline.hop)) after capture (a block of \(ms(pipeline.hop)) at least).")
     }
 
     static func loggerContext(_ configuration: DaemonConfiguration) -> EventLogger.Context {

@@ -17,6 +17,8 @@ final class DaemonControlHandler: ControlHandler {
 
     func reset() throws(ControlError) { try daemon.resetEngine() }
 
+    func target(_ choice: TargetChoice) throws(ControlError) -> TargetReport? { try daemon.target(choice) }
+
     func saveState(path: String) throws(ControlError) { try daemon.saveState(path: path) }
 
     func loadState(path: String) throws(ControlError) { try daemon.loadState(path: path) }

@@ -39,7 +39,18 @@ public enum HumanText {
             ("levels", levels.isEmpty ? "-" : levels),
             ("reopens", "\(status.deviceReopens)"),
             ("models", status.sourceModels.enumerated().map { "\($0.offset): \($0.element)" }.joined(separator: ", ")),
+            ("target", target(status.target)),
         ] + clusterRows(status.clusters) + rows(status.parameters))
+    }
+
+    /// The listener's talker in a line: "output 1, mic 1 +0.42 samples; followed 2 times", or "none".
+    public static func target(_ target: TargetReport?) -> String {
+        guard let target else { return "none" }
+        let delays = target.delaysSamples.enumerated().map { m, delay in
+            "mic \(m) " + (delay.map { ($0 > 0 ? "+" : "") + fixed($0, 2) } ?? "?")
+        }
+        let place = delays.isEmpty ? "direction not known yet" : delays.joined(separator: ", ") + " samples"
+        return "output \(target.source), \(place); followed to another output \(target.switches) time\(target.switches == 1 ? "" : "s")"
     }
 
     /// `bssctl observe`: per output its band levels as a bar (`spectrumBar`) and its loudest band,

@@ -43,6 +43,19 @@ public enum RequestBuilder {
         return .route(source: sourceIndex, channels: list)
     }
 
+    /// `bssctl target N|next|off`.
+    public static func target(_ word: String) throws(ControlError) -> ControlMethod {
+        switch word.lowercased() {
+        case "next": return .target(.next)
+        case "off", "none", "-": return .target(.off)
+        default:
+            guard let index = Int(word) else {
+                throw ControlError(.invalidParams, "target takes a source index, 'next' or 'off', got '\(word)'")
+            }
+            return .target(.source(index))
+        }
+    }
+
     public static func bypass(_ word: String) throws(ControlError) -> ControlMethod {
         guard let flag = ParameterChange.flag(word) else {
             throw ControlError(.invalidParams, "bypass takes on or off, got '\(word)'")

@@ -10,6 +10,8 @@ public enum ControlMethod: Sendable, Equatable {
     case set([ParameterChange])
     /// Plays `source` (nil: silence) on `channels`.
     case route(source: Int?, channels: [Int])
+    /// The listener's talker on every playback channel, followed when the engine's order changes.
+    case target(TargetChoice)
     /// Fresh demixing state (identity matrices, empty statistics).
     case reset
     /// Absolute path on the daemon's host.
@@ -24,7 +26,7 @@ public enum ControlMethod: Sendable, Equatable {
 
     /// The wire names, in the order the documentation lists them.
     public static let names = [
-        "ping", "status", "get", "set", "route", "reset", "save_state", "load_state", "subscribe", "observe", "reload", "shutdown",
+        "ping", "status", "get", "set", "route", "target", "reset", "save_state", "load_state", "subscribe", "observe", "reload", "shutdown",
     ]
 
     public static let defaultSubscribeInterval = 1.0
@@ -36,6 +38,7 @@ public enum ControlMethod: Sendable, Equatable {
         case .get: "get"
         case .set: "set"
         case .route: "route"
+        case .target: "target"
         case .reset: "reset"
         case .saveState: "save_state"
         case .loadState: "load_state"
@@ -89,6 +92,16 @@ public enum ControlMethod: Sendable, Equatable {
             }
             guard !channels.isEmpty else { throw ControlError(.invalidParams, "params.channels must name at least one playback channel") }
             method = .route(source: source, channels: channels)
+        case "target":
+            accepted = ["source"]
+            let allowed = "a source index, \"next\" or null (no target)"
+            switch try fields.required("source", allowed) {
+            case .null: method = .target(.off)
+            case .string("next"): method = .target(.next)
+            case let value:
+                guard let source = value.intValue else { throw fields.failure("source", allowed, got: value) }
+                method = .target(.source(source))
+            }
         case "save_state", "load_state":
             accepted = ["path"]
             let path = try fields.string("path")
@@ -126,6 +139,12 @@ public enum ControlMethod: Sendable, Equatable {
         case .get(let name): name.map { .object(["name": .string($0.rawValue)]) }
         case .set(let changes): .object(changes.map { JSONMember($0.name.rawValue, $0.jsonValue) })
         case .route(let source, let channels): ParameterChange.route(source: source, channels: channels).jsonValue
+        case .target(let choice):
+            switch choice {
+            case .source(let source): .object(["source": .integer(source)])
+            case .next: .object(["source": .string("next")])
+            case .off: .object(["source": .null])
+            }
         case .saveState(let path), .loadState(let path): .object(["path": .string(path)])
         case .subscribe(let interval): .object(["interval_s": .number(interval)])
         }

@@ -61,11 +61,11 @@ public struct ObservationReport: Sendable, Equatable {
         var spectra: [[Double]] = []
         for row in try fields.array("spectra_db") {
             // null is a silent band (−∞ dB), as in `levels_dbfs`.
-            spectra.append(try Self.numbers(row, fields, "spectra_db").map { $0 ?? -.infinity })
+            spectra.append(try Self.numbers(row, fields, "spectra_db", wanted: "an array of arrays of numbers or nulls").map { $0 ?? -.infinity })
         }
         var delays: [[Double?]] = []
         for row in try fields.array("delays_samples") {
-            delays.append(try Self.numbers(row, fields, "delays_samples"))
+            delays.append(try Self.numbers(row, fields, "delays_samples", wanted: "an array of arrays of numbers or nulls"))
         }
         let diffuse = try fields.required("diffuse_weight", "a number or null")
         guard diffuse == .null || diffuse.doubleValue != nil else { throw fields.failure("diffuse_weight", "a number or null", got: diffuse) }
@@ -76,8 +76,8 @@ public struct ObservationReport: Sendable, Equatable {
     }
 
     /// One row of a nested array of numbers, a `null` as nil.
-    private static func numbers(_ row: JSONValue, _ fields: JSONFields, _ key: String) throws(ControlError) -> [Double?] {
-        let wanted = "an array of arrays of numbers or nulls"
+    /// An array of numbers or nulls; `wanted` names what `key` holds for the refusal.
+    static func numbers(_ row: JSONValue, _ fields: JSONFields, _ key: String, wanted: String) throws(ControlError) -> [Double?] {
         guard case .array(let elements) = row else { throw fields.failure(key, wanted, got: row) }
         var result: [Double?] = []
         for element in elements {

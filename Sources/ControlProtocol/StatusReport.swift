@@ -45,6 +45,8 @@ public struct StatusReport: Sendable, Equatable {
     /// them (`ObservationReport.clusters`); empty for a family without clusters or before the
     /// engine's first snapshot.
     public var clusters: [ClusterReport]
+    /// The listener's chosen talker (`target`), nil when none is chosen.
+    public var target: TargetReport?
 
     public init(
         state: State, uptimeSeconds: Double, captureDevice: String, playbackDevice: String, sampleRate: Int,
@@ -53,7 +55,7 @@ public struct StatusReport: Sendable, Equatable {
         captureXruns: Int, playbackXruns: Int, lateBlocks: Int, overrunFrames: Int,
         blockMillisecondsP50: Double, blockMillisecondsP99: Double, blockMillisecondsMax: Double,
         budgetMilliseconds: Double, levelsDBFS: [Double], deviceReopens: Int, parameters: LiveParameters,
-        sourceModels: [String], clusters: [ClusterReport] = []
+        sourceModels: [String], clusters: [ClusterReport] = [], target: TargetReport? = nil
     ) {
         self.state = state
         self.uptimeSeconds = uptimeSeconds
@@ -82,6 +84,7 @@ public struct StatusReport: Sendable, Equatable {
         self.parameters = parameters
         self.sourceModels = sourceModels
         self.clusters = clusters
+        self.target = target
     }
 
     public var json: JSONValue {
@@ -113,6 +116,7 @@ public struct StatusReport: Sendable, Equatable {
             "parameters": parameters.json,
             "source_models": .array(sourceModels.map(JSONValue.string)),
             "clusters": .array(clusters.map(\.json)),
+            "target": target?.json ?? .null,
         ])
     }
 
@@ -140,6 +144,6 @@ public struct StatusReport: Sendable, Equatable {
                 guard case .string(let model) = value else { throw fields.failure("source_models", "an array of strings", got: value) }
                 return model
             },
-            clusters: try ClusterReport.array(fields, "clusters"))
+            clusters: try ClusterReport.array(fields, "clusters"), target: try TargetReport.optional(fields, "target"))
     }
 }

@@ -39,6 +39,8 @@ struct ControlDispatcher {
             return try handler.set(changes).json
         case .route(let source, let channels):
             return try handler.set([.route(source: source, channels: channels)]).json
+        case .target(let choice):
+            return try handler.target(choice)?.json ?? .null
         case .reset:
             try handler.reset()
             return .object([:])

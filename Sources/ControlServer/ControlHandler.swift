@@ -11,6 +11,9 @@ public protocol ControlHandler: AnyObject, Sendable {
     /// engine first (`out_of_range` / `invalid_params`, naming the parameter, the value and what
     /// is allowed), then all are applied. Returns the parameters now in force.
     func set(_ changes: [ParameterChange]) throws(ControlError) -> LiveParameters
+    /// Chooses the listener's talker (or none); returns the target now in force. `out_of_range`
+    /// for a source the engine does not have.
+    func target(_ choice: TargetChoice) throws(ControlError) -> TargetReport?
     /// Fresh demixing state (identity matrices, empty source-model statistics).
     func reset() throws(ControlError)
     /// Writes the demixing state to `path` (absolute), atomically (`AtomicFileWriter`).

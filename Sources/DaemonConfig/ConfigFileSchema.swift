@@ -45,7 +45,9 @@ enum ConfigFileSchema {
     private static let dependents: [String: Set<String>] = [
         "audio.channels": ["engine.sources", "engine.reference_mic", "engine.source", "output.routing"],
         "audio.playback_channels": ["output.routing"],
-        "engine.frame": ["engine.hop"],
+        "engine.frame": ["engine.hop", "output.fir_taps", "output.fir_delay"],
+        "output.fir_taps": ["output.fir_delay"],
+        "output.stage": ["output.fir_taps", "output.fir_delay", "output.crossfade", "output.fir_fit"],
         "engine.history": ["engine.block"],
     ]
 
@@ -155,6 +157,11 @@ enum ConfigFileSchema {
         bool("output", "mute", \.muted),
         bool("output", "bypass", \.bypass),
         choice("output", "fallback", \.daemon.lateFallback),
+        choice("output", "stage", \.daemon.stage.kind),
+        integer("output", "fir_taps", \.daemon.stage.firTaps),
+        integer("output", "fir_delay", \.daemon.stage.firDelay),
+        integer("output", "crossfade", \.daemon.stage.crossfade),
+        integer("output", "fir_fit", \.daemon.stage.firFit),
     ]
 
     private static let control: [ConfigFileKey] = [

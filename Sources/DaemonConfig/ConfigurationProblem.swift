@@ -20,6 +20,11 @@ extension DaemonConfiguration {
     /// and ALSA's checks of both PCM requests; the first failure is thrown.
     public func check() throws(ConfigurationProblem) {
         do { try engine.validate() } catch { throw .setting(InvalidSetting(error)) }
+        do { try engineStage.validate(for: engine) } catch {
+            // The FIR block is the period: the operator sets it in [audio].
+            guard error.key == "fir_block" else { throw .setting(InvalidSetting(error)) }
+            throw .setting(InvalidSetting(key: "period", value: error.value, allowed: "with stage = \"fir\", " + error.allowed))
+        }
         if let setting = invalidSetting() { throw .setting(setting) }
         for request in [captureRequest, playbackRequest] {
             if let problem = request.problem() { throw .request("\(request.direction): \(problem)") }

@@ -15,6 +15,7 @@ extension DaemonConfiguration {
                     ? " max delay \(engine.maxDelay) mask floor \(engine.maskFloor) clusters \(engine.clusterCount) NMF bases \(engine.clusterBases)"
                     : " iterations \(engine.iterations) history \(engine.history) block \(engine.block) bases \(engine.nmfBases)")
                 + " reference mic \(engine.referenceMic)" + (engine.family == .clustering ? "" : " loading \(engine.loading)"),
+            engineStage.summary,
             "output [\(routes)] \(output.gainDecibels) dB" + (output.muted ? " muted" : "") + (output.bypass ? " bypassed" : "")
                 + ", late → \(lateFallback.rawValue)",
             (realtimePriority.map { "SCHED_FIFO \($0)" } ?? "normal priority") + (lockMemory ? ", mlock" : ", no mlock")

@@ -64,6 +64,9 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var stallTimeoutMilliseconds: Int
     /// Routing, gain, mute and bypass of the playback channels; nil plays source p on channel p.
     public var output: OutputSettings?
+    /// The engine's output stage (`[output] stage`): STFT resynthesis, or FIR filters for
+    /// hearing-aid latency, whose block is the period (`engineStage`).
+    public var stage = OutputStageSettings()
     /// The control socket: where, and who may connect.
     public var control: ControlSettings
     public var log: LogSettings
@@ -110,6 +113,13 @@ public struct DaemonConfiguration: Sendable, Equatable {
         self.output = output
         self.control = control
         self.log = log
+    }
+
+    /// `stage` as the engine takes it: the FIR stage renders one period per block.
+    public var engineStage: OutputStageSettings {
+        var settings = stage
+        settings.firBlock = periodFrames
+        return settings
     }
 
     /// Microphones (M): the engine's channels.

@@ -4,15 +4,21 @@ import RealtimeEngine
 /// Runs the streaming engine over a WAV file exactly as the daemon runs it over a live stream —
 /// hop by hop, the same `OnlineSeparator.process` — and writes the separated sources.
 ///
-/// File mode removes the STFT's algorithmic delay (the first `latency` output samples are
-/// dropped and the input is padded with as much silence at the end), so the output is
-/// time-aligned with the input and scoring tools can compare sample to sample.
+/// File mode removes the output stage's algorithmic delay (the first `latency` output samples
+/// are dropped and the input is padded with as much silence at the end), so the output is
+/// time-aligned with the input and scoring tools can compare sample to sample; `keepDelay` keeps
+/// it, so the output is what a live listener hears, sample for sample, and the delay can be
+/// measured from the files.
 public struct FileSeparation {
     /// Engine settings; `channels` is taken from the input file, and `sources` too unless set.
     public var configuration: SeparatorConfiguration
     public var requestedSources: Int?
     public var precision: Precision
     public var outputEncoding: SampleEncoding
+    /// The output stage (STFT resynthesis unless set).
+    public var stage = OutputStageSettings()
+    /// Write the output with the stage's delay instead of time-aligned (as long as the input).
+    public var keepDelay = false
 
     public enum Precision: String, Sendable, CaseIterable {
         case float, double
@@ -57,14 +63,14 @@ public struct FileSeparation {
         configuration.channels = format.channels
         configuration.sources = requestedSources ?? format.channels
         let separator: OnlineSeparator<T>
-        do { separator = try OnlineSeparator<T>(configuration: configuration) } catch { throw .configuration(error) }
+        do { separator = try OnlineSeparator<T>(configuration: configuration, stage: stage) } catch { throw .configuration(error) }
         let writer: WAVWriter
         do {
             writer = try WAVWriter(path: outputPath, format: WAVFormat(
                 sampleRate: format.sampleRate, channels: configuration.sources, encoding: outputEncoding))
         } catch { throw .output(error) }
 
-        let hop = separator.hop, M = configuration.channels, K = configuration.sources
+        let hop = separator.blockSize, M = configuration.channels, K = configuration.sources
         let fileBlock = UnsafeMutableBufferPointer<Double>.allocate(capacity: hop * M)
         let engineIn = UnsafeMutablePointer<T>.allocate(capacity: hop * M)
         let engineOut = UnsafeMutablePointer<T>.allocate(capacity: hop * K)
@@ -73,7 +79,7 @@ public struct FileSeparation {
             fileBlock.deallocate(); engineIn.deallocate(); engineOut.deallocate(); fileOut.deallocate()
         }
         let total = reader.frameCount
-        var toSkip = separator.latency
+        var toSkip = keepDelay ? 0 : separator.latency
         var written = 0
         var elapsed: Duration = .zero
         let clock = ContinuousClock()

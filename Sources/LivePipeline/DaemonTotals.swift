@@ -13,6 +13,9 @@ public struct DaemonTotals: Sendable, Equatable {
     public var outputOverrunFrames = 0
     public var audioThreadAllocations = 0
     public var maxBlockNanoseconds = 0
+    /// FIR stage: the learning thread's longest hop, and the frames it skipped.
+    public var maxLearnNanoseconds = 0
+    public var learnerSkippedFrames = 0
     /// Pipelines started again after a device failed.
     public var deviceReopens = 0
     /// Reloads (SIGHUP or the control socket) that were applied.
@@ -33,6 +36,8 @@ public struct DaemonTotals: Sendable, Equatable {
         outputOverrunFrames += snapshot.outputOverrunFrames
         audioThreadAllocations += snapshot.audioThreadAllocations
         maxBlockNanoseconds = max(maxBlockNanoseconds, snapshot.maxBlockNanoseconds)
+        maxLearnNanoseconds = max(maxLearnNanoseconds, snapshot.maxLearnNanoseconds)
+        learnerSkippedFrames += snapshot.learnerSkippedFrames
     }
 
     /// These totals plus a running pipeline's counters so far.

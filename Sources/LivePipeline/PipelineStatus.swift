@@ -61,10 +61,18 @@ public final class PipelineStatus: Sendable {
     public let captureAllocations = Atomic<Int>(0)
     public let processingAllocations = Atomic<Int>(0)
     public let playbackAllocations = Atomic<Int>(0)
+    /// The learning thread's (FIR stage only): its allocations after its first hop, the CPU time of
+    /// its longest hop (`OnlineSeparator.learn(hop:)`), and the frames it had to skip because it
+    /// fell more than its ring behind (the filters then learn from fewer hops; nothing is lost for
+    /// the listener).
+    public let learnerAllocations = Atomic<Int>(0)
+    public let maxLearnNanoseconds = Atomic<Int>(0)
+    public let learnerSkippedFrames = Atomic<Int>(0)
     /// `AudioThreadState` raw values.
     public let captureState = Atomic<UInt8>(AudioThreadState.notStarted.rawValue)
     public let processingState = Atomic<UInt8>(AudioThreadState.notStarted.rawValue)
     public let playbackState = Atomic<UInt8>(AudioThreadState.notStarted.rawValue)
+    public let learnerState = Atomic<UInt8>(AudioThreadState.notStarted.rawValue)
     /// The errors that ended an audio thread, for the log. Written once per failing thread, as it
     /// leaves its loop (the error text was allocated by the throw already).
     public let errors = Mutex<[ALSAError]>([])
@@ -100,9 +108,13 @@ public final class PipelineStatus: Sendable {
             captureAllocations: captureAllocations.load(ordering: .relaxed),
             processingAllocations: processingAllocations.load(ordering: .relaxed),
             playbackAllocations: playbackAllocations.load(ordering: .relaxed),
+            learnerAllocations: learnerAllocations.load(ordering: .relaxed),
+            maxLearnNanoseconds: maxLearnNanoseconds.load(ordering: .relaxed),
+            learnerSkippedFrames: learnerSkippedFrames.load(ordering: .relaxed),
             captureState: state(captureState),
             processingState: state(processingState),
             playbackState: state(playbackState),
+            learnerState: state(learnerState),
             errors: errors.withLock { $0 },
             sourceLevels: sourceLevels.values().map(Self.decibels),
             inputLevels: inputLevels.values().map(Self.decibels)
@@ -148,15 +160,20 @@ public struct PipelineSnapshot: Sendable, Equatable {
     public var captureAllocations: Int
     public var processingAllocations: Int
     public var playbackAllocations: Int
+    public var learnerAllocations: Int
+    public var maxLearnNanoseconds: Int
+    public var learnerSkippedFrames: Int
     public var captureState: AudioThreadState
     public var processingState: AudioThreadState
     public var playbackState: AudioThreadState
+    /// `.notStarted` for an engine without a learning thread (the STFT stage).
+    public var learnerState: AudioThreadState
     public var errors: [ALSAError]
     /// dBFS of each source and microphone over the last block (−∞ for digital silence).
     public var sourceLevels: [Double]
     public var inputLevels: [Double]
 
-    public var audioThreadAllocations: Int { captureAllocations + processingAllocations + playbackAllocations }
+    public var audioThreadAllocations: Int { captureAllocations + processingAllocations + playbackAllocations + learnerAllocations }
 
     /// True when a device failed (lost, stalled or I/O error) rather than the run ending normally.
     public var deviceFailed: Bool {

@@ -4,7 +4,7 @@ import RealtimeSupport
 import Synchronization
 import SystemCalls
 
-/// The three audio loops. Rules (docs/realtime.md): after its first
+/// The audio loops: capture, processing, playback, and with the FIR stage the learning thread. Rules (docs/realtime.md): after its first
 /// period or block (the warm-up) a loop allocates nothing, takes no lock, prints nothing, and
 /// waits only on its own PCM or, where allowed, on a ring's doorbell. Each counts its own
 /// allocations (`AllocationCounter.begin()` after the warm-up) and publishes them with its other
@@ -95,7 +95,8 @@ extension SeparationPipeline {
         let M = configuration.captureChannels
         let P = configuration.resolvedPlaybackChannels
         let freewheel = configuration.pacing == .freewheel
-        var processed = 0, dropped = 0, longest = 0
+        let learnsSeparately = separator.learnsSeparately
+        var processed = 0, dropped = 0, longest = 0, skipped = 0
         var counter = ThreadAllocations()
         while controlState != .abort {
             guard inputRing.availableToRead >= hop else {
@@ -109,8 +110,27 @@ extension SeparationPipeline {
             }
             inputRing.pop(into: engineInput, count: hop)
             if freewheel { inputSpace.ring() }
-            commands.receive(into: separator)
-            let elapsed = ThreadCPUClock.measure { separator.process(input: engineInput, output: engineOutput) }
+            let elapsed: Int
+            if learnsSeparately {
+                // The FIR stage renders the period at once; the estimator learns from it on its
+                // own thread, which also takes the engine commands.
+                elapsed = ThreadCPUClock.measure { separator.render(block: engineInput, into: engineOutput) }
+                var pushed = learnRing.push(engineInput, count: hop)
+                if freewheel {
+                    while pushed < hop, controlState != .abort {
+                        learnReady.ring()
+                        learnSpace.wait(milliseconds: Self.waitMilliseconds)
+                        pushed += learnRing.push(engineInput + pushed * M, count: hop - pushed)
+                    }
+                } else if pushed < hop {
+                    skipped += hop - pushed
+                    status.learnerSkippedFrames.store(skipped, ordering: .relaxed)
+                }
+                learnReady.ring()
+            } else {
+                commands.receive(into: separator)
+                elapsed = ThreadCPUClock.measure { separator.process(input: engineInput, output: engineOutput) }
+            }
             renderer.render(input: engineInput, separated: engineOutput, into: renderedOutput, settings: output)
             status.blockTimes.record(nanoseconds: elapsed)
             PipelineStatus.publishLevels(engineOutput, frames: hop, channels: K, into: status.sourceLevels)
@@ -137,6 +157,36 @@ extension SeparationPipeline {
         counter.finish()
         processingDone.store(true, ordering: .releasing)
         outputReady.ring()
+        learnReady.ring()
+    }
+
+    // MARK: - Learning (FIR stage)
+
+    /// The estimator, a hop at a time, behind the processing thread's rendering: it learns the
+    /// filters the FIR stage renders, and applies the control plane's engine commands between hops.
+    func learningLoop() {
+        let hop = configuration.engine.hop
+        let freewheel = configuration.pacing == .freewheel
+        var longest = 0
+        var counter = ThreadAllocations()
+        while controlState != .abort {
+            guard learnRing.availableToRead >= hop else {
+                if processingDone.load(ordering: .acquiring) {
+                    if learnRing.availableToRead >= hop { continue }
+                    break
+                }
+                learnReady.wait(milliseconds: Self.waitMilliseconds)
+                continue
+            }
+            learnRing.pop(into: learnInput, count: hop)
+            if freewheel { learnSpace.ring() }
+            commands.receive(into: separator)
+            let elapsed = ThreadCPUClock.measure { separator.learn(hop: learnInput) }
+            longest = max(longest, elapsed)
+            status.maxLearnNanoseconds.store(longest, ordering: .relaxed)
+            counter.step(publishingTo: status.learnerAllocations)
+        }
+        counter.finish()
     }
 
     // MARK: - Playback

@@ -115,6 +115,15 @@ public final class SeparationPipeline: @unchecked Sendable {
 
     let inputRing: SPSCRing<Float>
     let outputRing: SPSCRing<Float>
+    /// FIR stage: the microphones, processing → learning thread, a hop at a time there.
+    let learnRing: SPSCRing<Float>
+    /// Rung by processing after a push to `learnRing` (and when it ends); waited on by learning.
+    let learnReady = Doorbell()
+    /// Freewheel only: rung by learning after a pop (processing waits for space, as nothing is
+    /// skipped when nothing is paced).
+    let learnSpace = Doorbell()
+    // Learning thread only (FIR stage).
+    let learnInput: UnsafeMutablePointer<Float>     // hop × M
     /// The reference microphone, capture → playback, for the `.bypass` fallback.
     let bypassRing: SPSCRing<Float>
     /// Rung by capture after a push; waited on by processing.
@@ -200,6 +209,9 @@ public final class SeparationPipeline: @unchecked Sendable {
             return pointer
         }
         engineInput = buffer(hop * M)
+        learnInput = buffer(separator.learnsSeparately ? configuration.engine.hop * M : 0)
+        // Four hops: the learning thread may run a hop late at most that often before it skips one.
+        learnRing = SPSCRing(capacityFrames: separator.learnsSeparately ? 4 * configuration.engine.hop : 1, channels: M)
         engineOutput = buffer(hop * K)
         renderedOutput = buffer(hop * P)
         captureBuffer = buffer(captureParameters.periodFrames * M)
@@ -221,7 +233,7 @@ public final class SeparationPipeline: @unchecked Sendable {
     deinit {
         // Threads hold the pipeline while they run, so none is running here; release any never joined.
         for thread in threads { pthread_detach(thread.handle) }
-        for pointer in [engineInput, engineOutput, renderedOutput, captureBuffer, bypassScratch, playbackBuffer, bypassBuffer] {
+        for pointer in [engineInput, learnInput, engineOutput, renderedOutput, captureBuffer, bypassScratch, playbackBuffer, bypassBuffer] {
             pointer.deallocate()
         }
     }
@@ -244,11 +256,14 @@ public final class SeparationPipeline: @unchecked Sendable {
         guard let capture = capturePCM, let playback = playbackPCM else { preconditionFailure("PCMs already handed out") }
         capturePCM = nil
         playbackPCM = nil
-        let bodies: [(String, @Sendable () -> Void)] = [
+        var bodies: [(String, @Sendable () -> Void)] = [
             ("bssd-process", { [self] in runLoop(status.processingState) { processingLoop() } }),
             ("bssd-playback", { [self] in runLoop(status.playbackState) { playbackLoop(playback) } }),
             ("bssd-capture", { [self] in runLoop(status.captureState) { captureLoop(capture) } }),
         ]
+        if separator.learnsSeparately {
+            bodies.insert(("bssd-learn", { [self] in runLoop(status.learnerState) { learningLoop() } }), at: 0)
+        }
         for (name, body) in bodies {
             switch AudioThread.spawn(name: name, body) {
             case let .success(thread):
@@ -261,7 +276,10 @@ public final class SeparationPipeline: @unchecked Sendable {
         }
         if let priority = configuration.realtimePriority {
             var refusal: Int32 = 0
-            for thread in threads {
+            // The learning thread stays at normal priority: its hops take milliseconds of CPU, and at
+            // real-time priority it would hold a core the audio threads and the sound server need.
+            // Falling behind costs it only skipped frames (`learnerSkippedFrames`).
+            for thread in threads where thread.name != "bssd-learn" {
                 let level = thread.name == "bssd-process" ? max(1, priority - 5) : priority
                 let code = thread.setRealtimePriority(level)
                 if code != 0, refusal == 0 { refusal = code }
@@ -298,7 +316,7 @@ public final class SeparationPipeline: @unchecked Sendable {
     }
 
     private func ringAll() {
-        inputReady.ring(); outputReady.ring(); inputSpace.ring(); outputSpace.ring()
+        inputReady.ring(); outputReady.ring(); inputSpace.ring(); outputSpace.ring(); learnReady.ring(); learnSpace.ring()
     }
 
     /// Joins the audio threads (owner thread only). After it returns both PCMs are closed and
@@ -310,7 +328,7 @@ public final class SeparationPipeline: @unchecked Sendable {
 
     /// True once every started audio thread has left its loop (and closed its PCM).
     public var isFinished: Bool {
-        started.load(ordering: .relaxed) && exitedThreads.load(ordering: .acquiring) == 3
+        started.load(ordering: .relaxed) && exitedThreads.load(ordering: .acquiring) == (separator.learnsSeparately ? 4 : 3)
     }
 
     private func runLoop(_ state: borrowing Atomic<UInt8>, _ loop: () -> Void) {
@@ -328,12 +346,13 @@ public final class SeparationPipeline: @unchecked Sendable {
         // With the running engine's tap, so that the first snapshot is not taken on the audio thread.
         let scratch = try makeEngine(daemonConfiguration)
         let configuration = daemonConfiguration.engine
-        let M = configuration.channels, hop = configuration.hop
-        var input = [Float](repeating: 0, count: hop * M)
-        var output = [Float](repeating: 0, count: hop * configuration.sources)
+        let M = configuration.channels, block = scratch.blockSize
+        var input = [Float](repeating: 0, count: block * M)
+        var output = [Float](repeating: 0, count: block * configuration.sources)
         var random = SplitMix64(seed: 0x9E37_79B9)
         // Long enough for the tap to take a snapshot too, however many hops apart they are.
-        for _ in 0..<(configuration.history + configuration.block + 4 + (scratch.observationInterval ?? 0)) {
+        let hops = configuration.history + configuration.block + 4 + (scratch.observationInterval ?? 0)
+        for _ in 0..<(hops * configuration.hop / block) {
             for i in input.indices { input[i] = Float(random.signal() / 8) }
             input.withUnsafeBufferPointer { x in
                 output.withUnsafeMutableBufferPointer { y in scratch.process(input: x.baseAddress!, output: y.baseAddress!) }
@@ -355,7 +374,7 @@ public final class SeparationPipeline: @unchecked Sendable {
     /// `observationsPerSecond` snapshots (`control-protocol.md`, `observe`).
     package static func makeEngine(_ configuration: DaemonConfiguration) throws(SeparatorConfigurationError) -> OnlineSeparator<Float> {
         try OnlineSeparator<Float>(
-            configuration: configuration.engine,
+            configuration: configuration.engine, stage: configuration.engineStage,
             observationInterval: observationInterval(sampleRate: configuration.sampleRate, hop: configuration.engine.hop))
     }
 

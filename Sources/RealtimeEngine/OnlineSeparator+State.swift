@@ -61,6 +61,9 @@ extension OnlineSeparator {
         analyzer.transferState(&transfer)
         switch stage {
         case .stft(let stage): stage.transferState(&transfer)
+        case .fir(let stage):
+            stage.transferState(&transfer)
+            transferPendingHop(&transfer)
         }
         switch family {
         case .iva(let family): family.transferState(&transfer)

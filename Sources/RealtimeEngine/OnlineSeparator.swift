@@ -45,21 +45,27 @@ public final class OnlineSeparator<T: EngineScalar> {
         }
     }
 
-    /// The output stages an engine can run (`OutputStageKind`), dispatched once per hop.
+    /// The output stages an engine can run (`OutputStageKind`), dispatched once per block.
     enum Stage {
         case stft(STFTResynthesis<T>)
+        case fir(FIRStage<T>)
 
-        init(_ kind: OutputStageKind, configuration: SeparatorConfiguration) throws(STFTError) {
-            switch kind {
+        init(_ settings: OutputStageSettings, configuration: SeparatorConfiguration) throws(STFTError) {
+            switch settings.kind {
             case .stft:
                 self = .stft(try STFTResynthesis(frameLength: configuration.frameLength, hop: configuration.hop,
                                                  sources: configuration.sources))
+            case .fir:
+                self = .fir(try FIRStage(settings: settings, frameLength: configuration.frameLength,
+                                         sources: configuration.sources, channels: configuration.channels))
             }
         }
     }
 
     /// The settings in force: `apply` and `loadState` change its live fields, never its shape.
     public internal(set) var configuration: SeparatorConfiguration
+    /// The output stage's settings, fixed for the engine's life.
+    public let stageSettings: OutputStageSettings
     public let channels: Int
     public let sources: Int
     public let hop: Int
@@ -73,6 +79,9 @@ public final class OnlineSeparator<T: EngineScalar> {
     /// Nil when the engine was made without one.
     let tap: ObservationTap<T>?
     private let input: EngineBuffer<T>
+    /// FIR stage, `process` only: the hop being gathered block by block for the estimator.
+    private let pending: EngineBuffer<T>
+    private(set) var pendingFrames = 0
     /// The analysed frame of the current hop, planar M×F.
     let frameRe: EngineBuffer<T>, frameIm: EngineBuffer<T>
     /// Scalars and integers in a `SeparatorState` of this engine (a measuring `transferState`).
@@ -81,29 +90,33 @@ public final class OnlineSeparator<T: EngineScalar> {
     /// An engine for `configuration`; with `observationInterval`, it keeps an observation tap
     /// that takes a snapshot every that many hops (at least 1), e.g. the hops in a tenth of a
     /// second for ten snapshots a second.
-    public convenience init(configuration: SeparatorConfiguration, observationInterval: Int? = nil) throws(SeparatorConfigurationError) {
-        try self.init(configuration: configuration, family: configuration.family, stage: .stft, structures: .builtIn,
+    public convenience init(
+        configuration: SeparatorConfiguration, stage: OutputStageSettings = OutputStageSettings(), observationInterval: Int? = nil
+    ) throws(SeparatorConfigurationError) {
+        try self.init(configuration: configuration, family: configuration.family, stage: stage, structures: .builtIn,
                       observationInterval: observationInterval)
     }
 
     /// An engine of the given family and output stage, whose sources may take any structure of
     /// `structures` (tests register their own).
-    init(configuration: SeparatorConfiguration, family familyKind: SeparationFamilyKind, stage stageKind: OutputStageKind,
+    init(configuration: SeparatorConfiguration, family familyKind: SeparationFamilyKind, stage stageSettings: OutputStageSettings,
          structures: SourceStructureRegistry<T>, observationInterval: Int?) throws(SeparatorConfigurationError) {
         try configuration.validate()
+        try stageSettings.validate(for: configuration)
         for k in 0..<configuration.sources where structures.index(of: configuration.sourceModel(k).structure) == nil {
             throw SeparatorConfigurationError(
                 key: "structure", value: "\(configuration.sourceModel(k).structure)",
                 allowed: structures.structures.map(\.description).joined(separator: ", "))
         }
         self.configuration = configuration
+        self.stageSettings = stageSettings
         channels = configuration.channels
         sources = configuration.sources
         hop = configuration.hop
         bins = configuration.frameLength / 2 + 1
         do {
             analyzer = try STFTAnalyzer(frameLength: configuration.frameLength, hop: hop, channels: channels)
-            stage = try Stage(stageKind, configuration: configuration)
+            stage = try Stage(stageSettings, configuration: configuration)
         } catch {
             throw SeparatorConfigurationError(key: "frame", value: "\(configuration.frameLength)/\(hop)", allowed: "\(error)")
         }
@@ -115,6 +128,7 @@ public final class OnlineSeparator<T: EngineScalar> {
             ObservationTap(interval: interval) { Observation(sources: K, channels: M, bins: F, masks: family.producesMasks, clusters: family.observedClusters) }
         }
         input = EngineBuffer(hop * channels)
+        pending = EngineBuffer(stageSettings.kind == .fir ? hop * channels : 0)
         frameRe = EngineBuffer(channels * bins); frameIm = EngineBuffer(channels * bins)
         publishFilters()
         var measure = StateTransfer<T>.measuring
@@ -122,30 +136,71 @@ public final class OnlineSeparator<T: EngineScalar> {
         stateSize = (measure.scalarCount, measure.integerCount)
     }
 
-    /// The delay an engine made with `configuration` will have (`latency`), without making one.
-    public static func latency(for configuration: SeparatorConfiguration) -> Int {
-        OutputStageKind.stft.latency(for: configuration)
-    }
-
     /// Delay from an input sample to the output sample it becomes: the output stage's.
     public var latency: Int {
         switch stage {
         case .stft(let stage): stage.latency
+        case .fir(let stage): stage.latency
         }
     }
 
-    /// Frames per `process` call: the output stage's block.
+    /// Frames per `process` call: the output stage's block (a hop, or the FIR block).
     public var blockSize: Int {
         switch stage {
         case .stft(let stage): stage.blockSize
+        case .fir(let stage): stage.blockSize
         }
     }
 
-    /// Consumes `hop` interleaved M-channel frames and writes `hop` interleaved K-channel frames.
-    /// Non-finite input samples are replaced by silence (and counted) so the state stays finite.
+    /// Whether the estimator can run on another thread than the rendering (`render(block:into:)`
+    /// and `learn(hop:)`): the FIR stage's engines.
+    public var learnsSeparately: Bool {
+        if case .fir = stage { return true }
+        return false
+    }
+
+    /// Consumes `blockSize` interleaved M-channel frames and writes `blockSize` interleaved
+    /// K-channel frames. Non-finite input samples are replaced by silence (and counted) so the
+    /// state stays finite. With the FIR stage, the block is rendered through the filters learnt so
+    /// far, then gathered until a hop is complete, which the estimator then learns from
+    /// (`learn(hop:)`): the order of the live pipeline, whose learning thread trails its rendering.
     @_specialize(exported: true, where T == Float)
     @_specialize(exported: true, where T == Double)
     public func process(input samples: UnsafePointer<T>, output: UnsafeMutablePointer<T>) {
+        switch stage {
+        case .stft(let stage):
+            learn(hop: samples)
+            stage.render(re: frameRe.pointer, im: frameIm.pointer, filters: filters.latest, output: output)
+        case .fir(let stage):
+            stage.render(input: samples, output: output)
+            let count = stage.blockSize &* channels
+            (pending.pointer + pendingFrames &* channels).update(from: samples, count: count)
+            pendingFrames &+= stage.blockSize
+            if pendingFrames == hop {
+                pendingFrames = 0
+                learn(hop: pending.pointer)
+            }
+        }
+    }
+
+    /// The rendering side of an engine that `learnsSeparately`: one block of `blockSize`
+    /// interleaved M-channel frames through the latest filters into `blockSize` K-channel frames.
+    /// May run on another thread than `learn(hop:)` and the control plane's calls.
+    @_specialize(exported: true, where T == Float)
+    @_specialize(exported: true, where T == Double)
+    public func render(block samples: UnsafePointer<T>, into output: UnsafeMutablePointer<T>) {
+        guard case .fir(let stage) = stage else { preconditionFailure("render(block:into:) needs the FIR stage") }
+        stage.render(input: samples, output: output)
+    }
+
+    /// The estimator's step: consumes `hop` interleaved M-channel frames (non-finite ones taken as
+    /// silence, and counted), analyses them, lets the family learn and publishes what changed to
+    /// the output stage; every N hops a snapshot into the observation tap. `process` calls it; an
+    /// engine that `learnsSeparately` may have it called on its own thread, together with the
+    /// control plane's calls (`apply`, states, `reset`).
+    @_specialize(exported: true, where T == Float)
+    @_specialize(exported: true, where T == Double)
+    public func learn(hop samples: UnsafePointer<T>) {
         let x = input.pointer
         var nonFinite = 0
         for i in 0..<(hop &* channels) {
@@ -166,8 +221,9 @@ public final class OnlineSeparator<T: EngineScalar> {
         case .clustering(let family):
             family.learn(re: frameRe.pointer, im: frameIm.pointer, filters: filters)
         }
-        switch stage {
-        case .stft(let stage): stage.render(re: frameRe.pointer, im: frameIm.pointer, filters: filters.latest, output: output)
+        if case .fir(let stage) = stage {
+            stage.observe(re: frameRe.pointer, im: frameIm.pointer)
+            stage.update(from: filters.latest)
         }
         statistics.frames &+= 1
         observe()
@@ -190,7 +246,9 @@ public final class OnlineSeparator<T: EngineScalar> {
         analyzer.reset()
         switch stage {
         case .stft(let stage): stage.reset()
+        case .fir(let stage): stage.reset()
         }
+        pendingFrames = 0
         switch family {
         case .iva(let family): family.reset()
         case .clustering(let family): family.reset()
@@ -200,10 +258,18 @@ public final class OnlineSeparator<T: EngineScalar> {
         tap?.restart()
     }
 
+    /// The part of a hop `process` has gathered for the estimator (FIR stage): learning state, so
+    /// a loaded engine learns from the same hops as the one that saved it.
+    func transferPendingHop(_ transfer: inout StateTransfer<T>) {
+        transfer.buffer(pending)
+        transfer.integer(&pendingFrames, in: 0...(hop - blockSize))
+    }
+
     func publishFilters() {
         switch family {
         case .iva(let family): family.publishFilters(to: filters)
         case .clustering(let family): family.publishFilters(to: filters)
         }
+        if case .fir(let stage) = stage { stage.update(from: filters.latest) }
     }
 }

@@ -1,12 +1,14 @@
 /// An output stage: turns the microphone signals into the K outputs through the filters a family
-/// publishes (`SeparationFilters`). STFT resynthesis (`STFTResynthesis`) is the first; a bank of
-/// time-domain FIR filters, for hearing-aid latency, will be the second.
+/// publishes (`SeparationFilters`). STFT resynthesis (`STFTResynthesis`) renders each analysed
+/// frame, a hop at a time; the FIR stage (`FIRStage`) renders the filters as FIR filters applied
+/// block by block in the time domain, for hearing-aid latency. How each renders differs (a frame
+/// against a block of samples), so `OnlineSeparator` calls their `render` directly.
 ///
 /// The stage owns what the listener hears of the engine: its latency (input sample to the output
 /// sample it becomes) and its block size (the frames it takes per call), which the live pipeline
-/// reads instead of computing them. It renders each block with the latest bank
-/// (`FilterExchange.latest`), never waiting for the family. Everything is allocated in `init`;
-/// `render`, `reset` and `transferState` neither allocate nor lock.
+/// reads instead of computing them. It renders each block with the latest bank, never waiting for
+/// the family. Everything is allocated in `init`; rendering, `reset` and `transferState` neither
+/// allocate nor lock.
 protocol OutputStage<Scalar>: AnyObject {
     associatedtype Scalar: EngineScalar
 
@@ -15,12 +17,6 @@ protocol OutputStage<Scalar>: AnyObject {
 
     /// Samples from an input sample to the output sample it becomes.
     var latency: Int { get }
-
-    /// One block: `frame` is the analysed STFT frame (planar M×F) of the input that ends with this
-    /// block (the estimator's, so a stage working in the STFT domain does not analyse twice);
-    /// writes `blockSize` interleaved K-channel frames to `output`.
-    func render(re: UnsafePointer<Scalar>, im: UnsafePointer<Scalar>, filters: SeparationFilters<Scalar>,
-                output: UnsafeMutablePointer<Scalar>)
 
     /// Forgets the signal it holds (overlap tails, delay lines).
     func reset()

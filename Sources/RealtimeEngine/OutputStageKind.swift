@@ -1,14 +1,18 @@
 /// The output stages an engine can be made with (`OnlineSeparator.Stage`); the conformance tests
 /// run every one.
-enum OutputStageKind: CaseIterable {
-    /// STFT resynthesis (`STFTResynthesis`).
+public enum OutputStageKind: String, Sendable, CaseIterable {
+    /// STFT resynthesis (`STFTResynthesis`): the best separation, at the STFT's latency
+    /// (frame − hop: 192 ms at the defaults and 16 kHz).
     case stft
+    /// Time-domain FIR filters rendered from the learnt filters (`FIRStage`): the latency of their
+    /// non-causal part and an ALSA period, for hearing-aid use.
+    case fir
 
-    /// The stage's latency for `configuration`, known before an engine exists (the daemon's status
-    /// while no pipeline runs): the same figure its instance reports.
-    func latency(for configuration: SeparatorConfiguration) -> Int {
+    /// What the stage's delay is made of, for operators' log lines.
+    public var delayName: String {
         switch self {
-        case .stft: STFTResynthesis<Float>.latency(frameLength: configuration.frameLength, hop: configuration.hop)
+        case .stft: "STFT frame − hop"
+        case .fir: "the FIR filters' non-causal taps"
         }
     }
 }

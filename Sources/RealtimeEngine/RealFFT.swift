@@ -2,8 +2,9 @@ import CFFTW
 import Synchronization
 
 /// Lengths `RealFFT` accepts. Even, so the spectrum has a real Nyquist bin and FFTW's real
-/// transforms apply; bounded so that every buffer is small enough to stay in cache.
-let realFFTLengths: ClosedRange<Int> = 256 ... 8192
+/// transforms apply; bounded so that every buffer is small enough to stay in cache. From 16: the
+/// FIR stage's partitions are two ALSA periods long (`PartitionedConvolution`).
+let realFFTLengths: ClosedRange<Int> = 16 ... 8192
 
 /// Serialises all FFTW planner calls in the process.
 ///
@@ -70,7 +71,7 @@ public final class RealFFT<T: EngineScalar> {
     private let plannedAlignment: Int32
 
     /// - Throws: `STFTError.unsupportedTransformLength` unless `length` is even and in
-    ///   256…8192; `STFTError.planningFailed` if FFTW returns no plan.
+    ///   16…8192; `STFTError.planningFailed` if FFTW returns no plan.
     public init(length: Int) throws(STFTError) {
         // Not a `precondition`: release builds use -Ounchecked, which removes those, and another
         // scalar type would reach FFTW with pointers of the wrong width.

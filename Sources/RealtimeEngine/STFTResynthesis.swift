@@ -19,6 +19,9 @@ final class STFTResynthesis<T: EngineScalar>: OutputStage {
     /// The STFT's delay from an input sample to the output sample it becomes (`STFTSynthesizer`).
     static func latency(frameLength: Int, hop: Int) -> Int { frameLength - hop }
 
+    /// One hop: `re`/`im` is the analysed STFT frame (planar M×F) of the input that ends with this
+    /// hop (the estimator's, so the stage does not analyse twice); writes `blockSize` interleaved
+    /// K-channel frames to `output`.
     func render(re: UnsafePointer<T>, im: UnsafePointer<T>, filters: SeparationFilters<T>, output: UnsafeMutablePointer<T>) {
         filters.apply(re: re, im: im, intoRe: outRe.pointer, intoIm: outIm.pointer)
         synthesizer.synthesize(re: outRe.pointer, im: outIm.pointer, interleaved: output)

@@ -15,7 +15,9 @@ struct BenchCommand: ParsableCommand {
             defaults. Prints processing time / audio time (single thread, STFT and ISTFT included) and the \
             heap allocations counted during the measured blocks, which must be 0. The clustering family \
             (k-means, the fastest mixture model, and the generalised Gaussian, the slowest) runs at M = 2 \
-            only, with 4 sources. Build with -c release.
+            only, with 4 sources. The hearing-aid setting runs IVA-IP at M = 2 with the FIR output stage \
+            of config/hearing-aid-16k.toml (or -48k.toml with --rate 48000), rendering and learning on one \
+            thread. Build with -c release.
             """
     )
 
@@ -31,7 +33,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Sources (K) to separate at every microphone count, capped at M (default: K = M). With K < M only the IP variant runs: ISS needs K = M.")
     var sources: Int?
 
-    @Option(parsing: .upToNextOption, help: "Settings to measure: reference, default.")
+    @Option(parsing: .upToNextOption, help: "Settings to measure: reference, default, hearing-aid.")
     var settings: [BenchSetting] = [.reference, .defaults]
 
     @Flag(help: "Print one JSON object per case instead of a table.")
@@ -42,15 +44,16 @@ struct BenchCommand: ParsableCommand {
             print("setting    M  K  model          precision  frame/hop  RTF       blocks/s  allocs/block")
         }
         for setting in settings {
-            for m in channels {
-                for variant in BenchVariant.allCases where variant.runs(channels: m) {
-                    for precision in ["float", "double"] {
-                        var configuration = setting.configuration(channels: m)
+            for m in setting == .hearingAid ? [2] : channels {
+                for variant in BenchVariant.allCases where variant.runs(channels: m) && setting.runs(variant) {
+                    for precision in setting == .hearingAid ? ["float"] : ["float", "double"] {
+                        var configuration = setting.configuration(channels: m, rate: rate)
                         configuration.sources = min(sources ?? m, m)
                         variant.apply(to: &configuration)
                         if configuration.sources < m && configuration.updateRule == .iss { continue }
+                        let stage = setting.stage(rate: rate)
                         let result = try precision == "float"
-                            ? measure(Float.self, configuration) : measure(Double.self, configuration)
+                            ? measure(Float.self, configuration, stage) : measure(Double.self, configuration, stage)
                         report(setting: setting, variant: variant, precision: precision, configuration: configuration, result: result)
                     }
                 }
@@ -64,9 +67,11 @@ struct BenchCommand: ParsableCommand {
         var allocationsPerBlock: Double
     }
 
-    private func measure<T: EngineScalar>(_: T.Type, _ configuration: SeparatorConfiguration) throws -> Measurement {
-        let separator = try OnlineSeparator<T>(configuration: configuration)
-        let m = configuration.channels, hop = configuration.hop
+    private func measure<T: EngineScalar>(_: T.Type, _ configuration: SeparatorConfiguration, _ stage: OutputStageSettings) throws -> Measurement {
+        let separator = try OnlineSeparator<T>(configuration: configuration, stage: stage)
+        // A block is a hop, or a period with the FIR stage (whose warm-up counts in hops all the same).
+        let m = configuration.channels, hop = separator.blockSize
+        let warmUp = (configuration.history + 4) * configuration.hop / hop
         let blocks = max(1, Int(seconds * Double(rate)) / hop)
         let input = SyntheticMixture<T>(channels: m, frames: 2 * rate)
         let output = UnsafeMutablePointer<T>.allocate(capacity: hop * configuration.sources)
@@ -76,7 +81,7 @@ struct BenchCommand: ParsableCommand {
             separator.process(input: input.samples + offset * m, output: output)
             offset = (offset + hop) % (input.frames - hop)
         }
-        for _ in 0..<(configuration.history + 4) { step() }
+        for _ in 0..<warmUp { step() }
         let clock = ContinuousClock()
         let start = clock.now
         let (_, allocations) = AllocationCounter.count {
@@ -115,23 +120,45 @@ struct BenchCommand: ParsableCommand {
     }
 }
 
-/// The two operating points the README quotes.
+/// The operating points the README quotes.
 enum BenchSetting: String, ExpressibleByArgument, CaseIterable {
     /// The issue's reference point: frame 1024, hop 256, one sweep per frame, no re-iterated history.
     case reference
     /// bssd's defaults.
     case defaults = "default"
+    /// The hearing-aid example configs: the FIR stage, two microphones.
+    case hearingAid = "hearing-aid"
 
-    func configuration(channels: Int) -> SeparatorConfiguration {
+    func configuration(channels: Int, rate: Int) -> SeparatorConfiguration {
         var configuration = SeparatorConfiguration(channels: channels)
-        if self == .reference {
+        switch self {
+        case .reference:
             configuration.frameLength = 1024
             configuration.hop = 256
             configuration.iterations = 1
             configuration.history = 1
+        case .defaults: break
+        case .hearingAid:
+            // config/hearing-aid-48k.toml: the 16 kHz frame's span, and a hop of half of it.
+            if rate > 16000 { (configuration.frameLength, configuration.hop) = (8192, 4096) }
         }
         return configuration
     }
+
+    /// config/hearing-aid-16k.toml and -48k.toml: 128 and 85 ms of taps, 4 and 2.7 ms before the
+    /// zero lag, 1 and 1.33 ms periods.
+    func stage(rate: Int) -> OutputStageSettings {
+        guard self == .hearingAid else { return OutputStageSettings() }
+        var stage = OutputStageSettings(kind: .fir)
+        if rate > 16000 {
+            (stage.firTaps, stage.firDelay, stage.firBlock) = (4096, 128, 64)
+        } else {
+            (stage.firTaps, stage.firDelay, stage.firBlock) = (2048, 64, 16)
+        }
+        return stage
+    }
+
+    func runs(_ variant: BenchVariant) -> Bool { self != .hearingAid || variant == .sphericalIP }
 }
 
 enum BenchVariant: String, CaseIterable {

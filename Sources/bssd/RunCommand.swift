@@ -86,6 +86,9 @@ struct RunCommand: ParsableCommand {
     @OptionGroup(title: "Engine")
     var engine: EngineOptions
 
+    @OptionGroup(title: "Output stage")
+    var stage: StageOptions
+
     private static let defaults = DaemonConfigurationFile.defaults
 
     func validate() throws {
@@ -176,6 +179,7 @@ struct RunCommand: ParsableCommand {
         }
         if let sources { configuration.engine.sources = sources }
         engine.apply(to: &configuration.engine)
+        stage.apply(to: &configuration.stage)
         if let playbackChannels { configuration.playbackChannels = playbackChannels }
         if let period { configuration.periodFrames = period }
         if let periods { configuration.periods = periods }

@@ -29,6 +29,15 @@ struct SeparateCommand: ParsableCommand {
     @OptionGroup(title: "Engine")
     var engine: EngineOptions
 
+    @OptionGroup(title: "Output stage")
+    var stage: StageOptions
+
+    @Option(name: .customLong("fir-block"), help: "FIR stage: samples per block, as an ALSA period would be (a power of two).")
+    var firBlock = OutputStageSettings().firBlock
+
+    @Flag(name: .customLong("keep-delay"), help: "Keep the output stage's delay (the output is what a live listener hears, later by the delay) instead of aligning the output with the input.")
+    var keepDelay = false
+
     @Option(help: "Arithmetic precision of the engine: float or double.")
     var precision: FileSeparation.Precision = .float
 
@@ -39,9 +48,12 @@ struct SeparateCommand: ParsableCommand {
     var quiet = false
 
     func run() throws {
-        let separation = FileSeparation(
+        var separation = FileSeparation(
             configuration: engine.configuration(channels: 2), requestedSources: sources,
             precision: precision, outputEncoding: format)
+        stage.apply(to: &separation.stage)
+        separation.stage.firBlock = firBlock
+        separation.keepDelay = keepDelay
         let bar = ProgressBar(enabled: !quiet && isatty(STDERR_FILENO) == 1)
         let report: FileSeparation.Report
         do {

@@ -20,7 +20,7 @@ struct BSSCtl: ParsableCommand {
             2 cannot connect to the daemon.
             """,
         subcommands: [
-            Ping.self, Status.self, Observe.self, Get.self, Set.self, Route.self, Gain.self, Mute.self, Unmute.self, Bypass.self,
+            Ping.self, Status.self, Observe.self, Get.self, Set.self, Route.self, Target.self, Gain.self, Mute.self, Unmute.self, Bypass.self,
             Reset.self, SaveState.self, LoadState.self, Reload.self, Shutdown.self, Subscribe.self, Monitor.self,
         ]
     )

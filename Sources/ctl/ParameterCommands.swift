@@ -92,6 +92,32 @@ struct Route: ParsableCommand {
     }
 }
 
+struct Target: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Choose the talker the listener hears on every playback channel, and keep following it.",
+        discussion: """
+            Routes one separated source to every playback channel, and has the daemon follow that \
+            talker by its direction when the engine's order of sources changes (after a reset, a \
+            loaded state or a change in the room). Status shows the target and its direction. \
+            Examples:
+              bssctl target 1       (source 1)
+              bssctl target next    (the next source, wrapping around: a one-button hearing aid)
+              bssctl target off     (no target; the routing stays as it is)
+            """)
+
+    @OptionGroup var connection: ConnectionOptions
+
+    @Argument(help: "Source index, 'next' or 'off'.")
+    var source: String
+
+    func run() throws {
+        let method = try connection.build { () throws(ControlError) in try RequestBuilder.target(source) }
+        try connection.run(method) { result throws(ControlError) in
+            HumanText.target(result == .null ? nil : try TargetReport(json: result))
+        }
+    }
+}
+
 struct Gain: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Set the output gain in dB (-96 to 24).",

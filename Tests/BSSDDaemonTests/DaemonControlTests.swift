@@ -44,6 +44,36 @@ extension LiveAudio {
             #expect(finish() != nil)
         }
 
+        @Test("target: one talker on every channel, next wraps, a missing source is refused, off leaves the routing")
+        func target() throws {
+            let bench = try DaemonTests.Bench(seconds: 10)
+            bench.next.withLock { $0 = bench.configuration }
+            let daemon = try bench.daemon()
+            let finish = DaemonTests.launch(daemon)
+            #expect(DaemonTests.waitUntil { DaemonTests.processed(daemon) >= 4096 })
+            let client = try ControlConnection.connect(path: daemon.socketPath, timeout: 5)
+            #expect(try StatusReport(json: client.call(.status, timeout: 10)).target == nil)
+            let chosen = try TargetReport(json: client.call(.target(.source(1)), timeout: 10))
+            #expect(chosen.source == 1 && chosen.switches == 0 && chosen.delaysSamples.count == 2)
+            #expect(daemon.output.settings().routes == [1, 1])
+            let status = try StatusReport(json: client.call(.status, timeout: 10))
+            #expect(status.target?.source == 1 && status.parameters.routing == [1, 1])
+            #expect(try TargetReport(json: client.call(.target(.next), timeout: 10)).source == 0)
+            #expect(daemon.output.settings().routes == [0, 0])
+            do {
+                _ = try client.call(.target(.source(2)), timeout: 10)
+                Issue.record("a third source was accepted")
+            } catch {
+                guard case let .reply(refusal) = error else { throw error }
+                #expect(refusal.code == .outOfRange && refusal.message.contains("0 to 1"))
+            }
+            #expect(try client.call(.target(.off), timeout: 10) == .null)
+            #expect(try StatusReport(json: client.call(.status, timeout: 10)).target == nil)
+            #expect(daemon.output.settings().routes == [0, 0])
+            _ = try client.call(.shutdown, timeout: 10)
+            #expect(finish() != nil)
+        }
+
         @Test("every request round-trips against a running daemon; bad input is answered and separation goes on")
         func roundTrip() throws {
             let bench = try DaemonTests.Bench(seconds: 10)

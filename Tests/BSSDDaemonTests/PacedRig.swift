@@ -21,13 +21,25 @@ struct PacedRig {
     /// be installed; the script installs them with apt. Evaluated once, when a test asks.
     static let isAvailable: Bool = run(["install"]).status == 0
 
-    /// Starts jackd and the hub; throws with the script's output when they do not come up.
-    static func start(rate: Int, period: Int, captureChannels: Int, playbackChannels: Int) throws -> PacedRig {
+    /// Whether this process may use SCHED_FIFO (root, CAP_SYS_NICE or an rtprio limit): a rig with
+    /// periods of a millisecond needs a real-time JACK, which is then asked for.
+    static let realtimeIsAllowed: Bool = {
+        var old = sched_param(), policy: Int32 = 0
+        pthread_getschedparam(pthread_self(), &policy, &old)
+        var fifo = sched_param(sched_priority: 1)
+        guard pthread_setschedparam(pthread_self(), SCHED_FIFO, &fifo) == 0 else { return false }
+        pthread_setschedparam(pthread_self(), policy, &old)
+        return true
+    }()
+
+    /// Starts jackd and the hub; throws with the script's output when they do not come up. With
+    /// `realtime`, JACK runs SCHED_FIFO (the script's --realtime).
+    static func start(rate: Int, period: Int, captureChannels: Int, playbackChannels: Int, realtime: Bool = false) throws -> PacedRig {
         let tag = "bssd-test-\(getpid())-\(UInt32.random(in: 0 ... .max))"
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(tag)
         let rig = PacedRig(directory: directory, server: tag, definitions: "")
         let result = run(["start", "--rate", "\(rate)", "--period", "\(period)",
-                          "--capture", "\(captureChannels)", "--playback", "\(playbackChannels)"], rig: rig)
+                          "--capture", "\(captureChannels)", "--playback", "\(playbackChannels)"] + (realtime ? ["--realtime"] : []), rig: rig)
         guard result.status == 0 else { throw RigFailure(output: result.output) }
         setenv("JACK_DEFAULT_SERVER", tag, 1)
         setenv("JACK_NO_START_SERVER", "1", 1)

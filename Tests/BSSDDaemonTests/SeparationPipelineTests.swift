@@ -60,36 +60,48 @@ extension LiveAudio {
             return finished
         }
 
+        /// A freewheeling run through ALSA file-plugin devices that read `input` (interleaved,
+        /// `engine.channels` channels) and write what playback plays to `outPath` in `directory`.
+        /// The file plugin leaves the read buffer untouched at the end of `infile` rather than
+        /// failing, so the run must stop at a known frame count: `duration` = exactly the input.
+        static func fileRun(_ input: [Float], engine: SeparatorConfiguration, period: Int, in directory: URL) throws -> (DaemonConfiguration, outPath: String) {
+            let inPath = directory.appendingPathComponent("in.raw").path
+            let outPath = directory.appendingPathComponent("out.raw").path
+            try input.withUnsafeBytes { Data($0) }.write(to: URL(fileURLWithPath: inPath))
+            var configuration = DaemonConfiguration(
+                captureDevice: "bsstest_mics", playbackDevice: "bsstest_out", sampleRate: Self.rate, engine: engine,
+                periodFrames: period, periods: 3, playbackPrefillPeriods: 1,
+                alsaDefinitions: """
+                    pcm.bsstest_mics { type file slave.pcm null file "/dev/null" infile "\(inPath)" format raw }
+                    pcm.bsstest_out { type file slave.pcm null file "\(outPath)" format raw }
+                    """,
+                duration: Double(input.count / engine.channels) / Double(Self.rate),
+                pacing: .freewheel, realtimePriority: nil, lockMemory: false)
+            configuration.lateFallback = .silence
+            return (configuration, outPath)
+        }
+
+        /// A scratch directory, removed by the caller.
+        static func scratchDirectory() throws -> URL {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bssd-pipeline-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            return directory
+        }
+
         /// With 3 microphones the engine separates 2 sources (K < M): 2 channels played.
         @Test("an unpaced run through file PCMs plays exactly the offline engine's output, after the prefill",
               arguments: [2, 3])
         func endToEnd(microphones: Int) throws {
             #expect(AllocationCounter.isInterposerLinked)
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bssd-pipeline-\(UUID().uuidString)")
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let directory = try Self.scratchDirectory()
             defer { try? FileManager.default.removeItem(at: directory) }
-            let inPath = directory.appendingPathComponent("in.raw").path
-            let outPath = directory.appendingPathComponent("out.raw").path
 
             var engine = Self.engine()
             engine.channels = microphones
             let M = microphones, K = engine.sources
             let frames = 125 * engine.hop  // 2 s; a whole number of hops and periods
             let input = Self.mixture(frames: frames, channels: M)
-            try input.withUnsafeBytes { Data($0) }.write(to: URL(fileURLWithPath: inPath))
-
-            // The file plugin leaves the read buffer untouched at the end of `infile` rather than
-            // failing, so the run must stop at a known frame count: `duration` = exactly `frames`.
-            var configuration = DaemonConfiguration(
-                captureDevice: "bsstest_mics", playbackDevice: "bsstest_out", sampleRate: Self.rate, engine: engine,
-                periodFrames: 256, periods: 3, playbackPrefillPeriods: 1,
-                alsaDefinitions: """
-                    pcm.bsstest_mics { type file slave.pcm null file "/dev/null" infile "\(inPath)" format raw }
-                    pcm.bsstest_out { type file slave.pcm null file "\(outPath)" format raw }
-                    """,
-                duration: Double(frames) / Double(Self.rate),
-                pacing: .freewheel, realtimePriority: nil, lockMemory: false)
-            configuration.lateFallback = .silence
+            let (configuration, outPath) = try Self.fileRun(input, engine: engine, period: 256, in: directory)
             #expect(configuration.frameLimit == frames)
 
             let pipeline = try SeparationPipeline(configuration: configuration)
@@ -151,6 +163,38 @@ extension LiveAudio {
                 + "\(status.maxBlockNanoseconds / 1000) µs vs hop budget \(engine.hop * 1_000_000 / Self.rate) µs; "
                 + "allocations capture/processing/playback \(status.captureAllocations)/\(status.processingAllocations)/"
                 + "\(status.playbackAllocations); max |diff| \(mismatch(at: prefill))")
+        }
+
+        @Test("the FIR stage: a fourth thread learns, the period renders, the delay is the filters' and nothing allocates")
+        func firStage() throws {
+            let directory = try Self.scratchDirectory()
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let engine = Self.engine()
+            let frames = 125 * engine.hop
+            var input = Self.mixture(frames: frames)
+            // An impulse on microphone 0 alone before the sources start: it comes out D + prefill later.
+            for t in 0..<400 { input[2 * t] = 0; input[2 * t + 1] = 0 }
+            input[2 * 100] = 0.5
+            var (configuration, outPath) = try Self.fileRun(input, engine: engine, period: 32, in: directory)
+            configuration.stage = OutputStageSettings(kind: .fir)
+            (configuration.stage.firTaps, configuration.stage.firDelay) = (512, 48)
+            let pipeline = try SeparationPipeline(configuration: configuration)
+            #expect(pipeline.hop == 32 && pipeline.engineLatency == 48)
+            _ = try pipeline.start()
+            #expect(Self.finish(pipeline, within: 60), "the run did not end by itself")
+            let status = pipeline.status.snapshot()
+            #expect(status.capturedFrames == frames && status.processedFrames == frames && status.playedFrames == frames)
+            #expect(status.learnerState == .finished && status.processingState == .finished)
+            #expect(status.maxLearnNanoseconds > 0 && status.learnerSkippedFrames == 0)
+            #expect(status.audioThreadAllocations == 0, "capture \(status.captureAllocations) processing \(status.processingAllocations) playback \(status.playbackAllocations) learning \(status.learnerAllocations)")
+            let recorded = try Data(contentsOf: URL(fileURLWithPath: outPath)).withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+            #expect(recorded.count == (32 + frames) * 2)
+            #expect(recorded.allSatisfy { $0.isFinite })
+            // Projection back: the outputs add up to microphone 0, here the impulse, D + prefill later.
+            let sum = (0..<(recorded.count / 2)).map { recorded[2 * $0] + recorded[2 * $0 + 1] }
+            let peak = sum.prefix(400).indices.max { abs(sum[$0]) < abs(sum[$1]) }
+            #expect(peak == 100 + 48 + 32, "impulse at \(String(describing: peak))")
+            #expect(abs(sum[100 + 48 + 32] - 0.5) < 0.05)
         }
 
         @Test("realtime pacing on clockless devices: stop() ends an unbounded run; late blocks fall back; no allocations", arguments: DaemonConfiguration.LateFallback.allCases)

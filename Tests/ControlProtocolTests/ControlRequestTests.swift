@@ -19,7 +19,8 @@ struct ControlRequestTests {
     static let everyMethod: [ControlMethod] = [
         .ping, .status, .get(nil), .get(.gainDB),
         .set([.alpha(0.98), .iterations(3), .structure(.lowRank), .update(.iss), .density("ggd:0.5"), .routing([1, nil]), .gainDB(-6), .mute(true), .bypass(false)]),
-        .route(source: 2, channels: [0, 1]), .route(source: nil, channels: [1]), .reset,
+        .route(source: 2, channels: [0, 1]), .route(source: nil, channels: [1]),
+        .target(.source(1)), .target(.next), .target(.off), .reset,
         .saveState(path: "/var/lib/bssd/state"), .loadState(path: "/var/lib/bssd/state"), .subscribe(interval: 0.5), .observe, .reload, .shutdown,
     ]
 
@@ -35,6 +36,9 @@ struct ControlRequestTests {
         #expect(try parse(#"{"id":1,"version":1,"method":"set","params":{"alpha":0.98,"iterations":3.0}}"#).method == .set([.alpha(0.98), .iterations(3)]))
         #expect(try parse(#"{"id":1,"version":1,"method":"subscribe"}"#).method == .subscribe(interval: 1))
         #expect(try parse(#"{"id":1,"version":1,"method":"route","params":{"source":null,"channels":[0]}}"#).method == .route(source: nil, channels: [0]))
+        #expect(try parse(#"{"id":1,"version":1,"method":"target","params":{"source":"next"}}"#).method == .target(.next))
+        #expect(try parse(#"{"id":1,"version":1,"method":"target","params":{"source":null}}"#).method == .target(.off))
+        #expect(try parse(#"{"id":1,"version":1,"method":"target","params":{"source":2}}"#).method == .target(.source(2)))
     }
 
     @Test(arguments: [
@@ -45,7 +49,7 @@ struct ControlRequestTests {
         (#"{"id":1,"version":1,"method":"ping","parmas":{}}"#, .invalidRequest, 1, "unknown member \"parmas\"; a request has id, version, method, params"),
         (#"{"id":1,"version":1,"method":7}"#, .invalidRequest, 1, "\"method\" must be a string, got a number"),
         (#"{"id":1,"version":9,"method":"ping"}"#, .unsupportedVersion, 1, "protocol version 9 is not supported; this daemon speaks version 1"),
-        (#"{"id":"x","version":1,"method":"explode"}"#, .unknownMethod, "x", "unknown method 'explode'; known methods: ping, status, get, set, route, reset, save_state, load_state, subscribe, observe, reload, shutdown"),
+        (#"{"id":"x","version":1,"method":"explode"}"#, .unknownMethod, "x", "unknown method 'explode'; known methods: ping, status, get, set, route, target, reset, save_state, load_state, subscribe, observe, reload, shutdown"),
         (#"{"id":1,"version":1,"method":"ping","params":{"x":1}}"#, .invalidParams, 1, "ping takes no params; unknown param 'x'"),
         (#"{"id":1,"version":1,"method":"observe","params":{"bands":8}}"#, .invalidParams, 1, "observe takes no params; unknown param 'bands'"),
         (#"{"id":1,"version":1,"method":"set","params":[]}"#, .invalidParams, 1, "params must be an object, got an array"),
@@ -59,6 +63,8 @@ struct ControlRequestTests {
         (#"{"id":1,"version":1,"method":"get","params":{"name":"volume"}}"#, .invalidParams, 1, "unknown parameter 'volume'; parameters: alpha, iterations, structure, update, density, mixture, routing, gain_db, mute, bypass"),
         (#"{"id":1,"version":1,"method":"route","params":{"source":1,"channels":[]}}"#, .invalidParams, 1, "params.channels must name at least one playback channel"),
         (#"{"id":1,"version":1,"method":"route","params":{"channels":[0]}}"#, .invalidParams, 1, "params.source is missing (a source index or null)"),
+        (#"{"id":1,"version":1,"method":"target","params":{"source":"loudest"}}"#, .invalidParams, 1, #"params.source must be a source index, "next" or null (no target), got a string"#),
+        (#"{"id":1,"version":1,"method":"target"}"#, .invalidParams, 1, #"params.source is missing (a source index, "next" or null (no target))"#),
         (#"{"id":1,"version":1,"method":"save_state","params":{"path":"rel/state"}}"#, .invalidParams, 1, "params.path must be an absolute path on the daemon's host, got 'rel/state'"),
         (#"{"id":1,"version":1,"method":"load_state"}"#, .invalidParams, 1, "params.path is missing (a string)"),
         (#"{"id":1,"version":1,"method":"subscribe","params":{"interval_s":0.001}}"#, .outOfRange, 1, "params.interval_s 0.001 is outside 0.05…60.0 seconds"),
@@ -86,11 +92,13 @@ struct ControlRequestTests {
             levelsDBFS: [-12, -.infinity, 0, -90], deviceReopens: 1, parameters: parameters,
             sourceModels: ["lowrank/t:50", "spherical/gauss", "lowrank/t:50", "lowrank/ggd:0.5"],
             clusters: [ClusterReport(delaysSamples: [0, -2.02], levelsDB: [0, 0.3], weight: 0.204, shape: 2.57, output: 0),
-                       ClusterReport(delaysSamples: [0, 2.05], levelsDB: [0, -1.5], weight: 0.109, shape: nil, output: nil)])
+                       ClusterReport(delaysSamples: [0, 2.05], levelsDB: [0, -1.5], weight: 0.109, shape: nil, output: nil)],
+            target: TargetReport(source: 1, delaysSamples: [0, nil, -0.42, 1.5], switches: 2))
         #expect(try StatusReport(json: try JSONParser.parse(status.json.serialized)) == status)
         #expect(status.json["clusters"]?.serialized
                 == #"[{"delays_samples":[0.0,-2.02],"levels_db":[0.0,0.3],"weight":0.204,"shape":2.57,"output":0},{"delays_samples":[0.0,2.05],"levels_db":[0.0,-1.5],"weight":0.109,"shape":null,"output":null}]"#)
         #expect(status.json["levels_dbfs"]?.serialized == "[-12.0,null,0.0,-90.0]")
+        #expect(status.json["target"]?.serialized == #"{"source":1,"delays_samples":[0.0,null,-0.42,1.5],"switches":2}"#)
         #expect(status.json["source_models"]?.serialized == #"["lowrank/t:50","spherical/gauss","lowrank/t:50","lowrank/ggd:0.5"]"#)
     }
 

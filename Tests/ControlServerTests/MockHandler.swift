@@ -80,6 +80,16 @@ final class MockHandler: ControlHandler {
 
     func reset() throws(ControlError) { calls.withLock { $0.resets += 1 } }
 
+    func target(_ choice: TargetChoice) throws(ControlError) -> TargetReport? {
+        switch choice {
+        case .off: return nil
+        case .next: return TargetReport(source: 0, delaysSamples: [0, nil], switches: 0)
+        case .source(let source):
+            guard (0..<Self.sources).contains(source) else { throw ControlError(.outOfRange, "invalid target source \(source)") }
+            return TargetReport(source: source, delaysSamples: [0, 0.25], switches: 1)
+        }
+    }
+
     func saveState(path: String) throws(ControlError) {
         guard !path.hasPrefix("/nonexistent/") else { throw ControlError(.failed, "cannot write \(path): No such file or directory") }
         calls.withLock { $0.saved.append(path) }

@@ -109,6 +109,18 @@ struct ConfigFileTests {
         #expect(configuration.pacing == .freewheel && configuration.realtimePriority == nil && !configuration.lockMemory)
     }
 
+    @Test("the hearing-aid configs pass every check and keep within 8 ms before the devices add theirs",
+          arguments: [("hearing-aid-16k.toml", 16000), ("hearing-aid-48k.toml", 48000)])
+    func hearingAidFiles(name: String, rate: Int) throws {
+        let configuration = try DaemonConfigurationFile.load(path: Self.packageDirectory.appendingPathComponent("config/\(name)").path)
+        #expect(throws: Never.self) { try configuration.check() }
+        #expect(configuration.sampleRate == rate && configuration.stage.kind == .fir)
+        #expect(configuration.output?.routes == [0, 0])
+        // The stage's delay, the prefill and two periods of capture and scheduling.
+        let frames = configuration.stage.firDelay + (configuration.playbackPrefillPeriods + 2) * configuration.periodFrames
+        #expect(Double(frames) * 1000 / Double(rate) <= 8, "\(frames) frames")
+    }
+
     // MARK: - Values landing in the configuration
 
     @Test("every key sets its field")
@@ -129,7 +141,7 @@ struct ConfigFileTests {
             update = "iss"
             density = "ggd:0.5"
             frame = 2048
-            hop = 256
+            hop = 512
             alpha = 0.98
             iterations = 3
             history = 8
@@ -148,6 +160,11 @@ struct ConfigFileTests {
             mute = true
             bypass = true
             fallback = "bypass"
+            stage = "fir"
+            fir_taps = 2048
+            fir_delay = 48
+            crossfade = 128
+            fir_fit = 3
             [control]
             socket = "/run/bssd/control.sock"
             mode = 0o600
@@ -166,13 +183,15 @@ struct ConfigFileTests {
         #expect(c.engine.channels == 3 && c.engine.sources == 3 && c.playbackChannels == 4)
         #expect(c.periodFrames == 512 && c.periods == 4 && c.playbackPrefillPeriods == 2 && c.pacing == .freewheel)
         #expect(c.engine.structure == .lowRank && c.engine.updateRule == .iss && c.engine.density == .generalizedGaussian(beta: 0.5))
-        #expect(c.engine.frameLength == 2048 && c.engine.hop == 256 && c.engine.forgetting == 0.98)
+        #expect(c.engine.frameLength == 2048 && c.engine.hop == 512 && c.engine.forgetting == 0.98)
         #expect(c.engine.iterations == 3 && c.engine.history == 8 && c.engine.block == 2 && c.engine.nmfBases == 4)
         #expect(c.engine.referenceMic == 2 && c.engine.loading == 1e-2)
         #expect((0..<3).map { c.engine.sourceModel($0).description } == ["lowrank/ggd:0.5", "spherical/laplace", "lowrank/gauss"])
         #expect(c.engine.overrides.sources == [1, 2] && c.warnings.isEmpty)
         #expect(c.output == OutputSettings(routes: [2, nil, 0, 0], gainDecibels: -6, muted: true, bypass: true))
         #expect(c.lateFallback == .bypass)
+        #expect(c.stage.kind == .fir && c.stage.firTaps == 2048 && c.stage.firDelay == 48 && c.stage.crossfade == 128 && c.stage.firFit == 3)
+        #expect(c.engineStage.firBlock == 512)
         #expect(c.control == ControlSettings(
             socketPath: "/run/bssd/control.sock", mode: 0o600, group: "audio", allowedUIDs: [1000, 1001], allowedGIDs: [29], maxClients: 4))
         #expect(c.log.level == .debug)
@@ -284,6 +303,11 @@ struct ConfigFileTests {
         ("[output]\nrouting = [0, 2]", "output.routing", "[0, 2]", "a source index from 0 to 1"),
         ("[output]\nrouting = [0, 1, 1]\n[audio]\nplayback_channels = 2", "output.routing", "[0, 1, 1]", "one route per playback channel"),
         ("[output]\nfallback = \"noise\"", "output.fallback", "\"noise\"", "\"silence\", \"bypass\""),
+        ("[output]\nstage = \"iir\"", "output.stage", "\"iir\"", "\"stft\", \"fir\""),
+        ("[output]\nstage = \"fir\"\nfir_taps = 1000", "output.fir_taps", "1000", "a power of two from 64 to the STFT frame (4096)"),
+        ("[output]\nstage = \"fir\"\nfir_delay = 2048", "output.fir_delay", "2048", "less than fir_taps"),
+        ("[output]\nstage = \"fir\"\ncrossfade = -1", "output.crossfade", "-1", "0 to 16384 samples"),
+        ("[output]\nstage = \"fir\"\n[audio]\nperiod = 48", "audio.period", "48", "with stage = \"fir\", a power of two"),
         ("[control]\nmode = \"0999\"", "control.mode", "\"0999\"", "0000 to 0777"),
         ("[control]\nmode = 0o1777", "control.mode", "1023", "0000 to 0777"),
         ("[control]\nmax_clients = 0", "control.max_clients", "0", "at least 1"),

@@ -58,21 +58,44 @@ struct FileSeparationTests {
         #expect(format.channels == 2)
         #expect(output.count == frames * 2)
         // Each source's image must appear in one output at lag 0: the delay was removed.
-        let start = frames / 2
-        for image in images {
+        #expect(Self.lags(of: images, in: output, within: -64...64) == [0, 0])
+    }
+
+    /// For each image, the lag (within `lags`) at which one of the two outputs correlates with it
+    /// best over the second half of the file.
+    static func lags(of images: [[Double]], in output: [Double], within lags: ClosedRange<Int>) -> [Int] {
+        let frames = output.count / 2, start = frames / 2
+        return images.map { image in
             var bestLag = Int.max, bestScore = 0.0
             for channel in 0..<2 {
-                for lag in -64...64 {
+                for lag in lags {
                     var dot = 0.0
                     for t in start..<(frames - 64) { dot += image[t] * output[(t + lag) * 2 + channel] }
-                    if abs(dot) > bestScore {
-                        bestScore = abs(dot)
-                        bestLag = lag
-                    }
+                    if abs(dot) > bestScore { (bestScore, bestLag) = (abs(dot), lag) }
                 }
             }
-            #expect(bestLag == 0)
+            return bestLag
         }
+    }
+
+    @Test("The FIR stage: time-aligned by default, and with keepDelay as late as a listener hears it", arguments: [false, true])
+    func firStageDelay(keepDelay: Bool) throws {
+        let frames = 16000 * 6
+        let images = try writeMixture(frames: frames, to: path("mix.wav"))
+        var configuration = SeparatorConfiguration(channels: 2)
+        configuration.frameLength = 1024
+        configuration.hop = 256
+        var separation = FileSeparation(configuration: configuration)
+        separation.stage = OutputStageSettings(kind: .fir)
+        (separation.stage.firTaps, separation.stage.firDelay, separation.stage.firBlock) = (512, 48, 32)
+        separation.keepDelay = keepDelay
+        let report = try separation.run(inputPath: path("mix.wav"), outputPath: path("out.wav"))
+        #expect(report.frames == frames)
+        let (_, output) = try WAVReader.readAll(path: path("out.wav"))
+        #expect(output.count == frames * 2)
+        // Each image appears in one output, at lag 0 or at the stage's 48 samples.
+        let lag = keepDelay ? 48 : 0
+        #expect(Self.lags(of: images, in: output, within: -16...64) == [lag, lag])
     }
 
     @Test("NaN and Inf in the input are counted and the output stays finite")

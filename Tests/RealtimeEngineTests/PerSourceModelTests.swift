@@ -13,7 +13,7 @@ struct PerSourceModelTests {
     }
 
     static func output(_ configuration: SeparatorConfiguration, structures: SourceStructureRegistry<Float> = .builtIn) throws -> [Float] {
-        let engine = try OnlineSeparator<Float>(configuration: configuration, family: .iva, stage: .stft,
+        let engine = try OnlineSeparator<Float>(configuration: configuration, family: .iva, stage: OutputStageSettings(),
                                                 structures: structures, observationInterval: nil)
         return TestStream<Float>(channels: 2, hop: configuration.hop, hops: 60).process(engine, hops: 0..<60)
     }

@@ -35,11 +35,20 @@ struct TestStream<T: EngineScalar> {
         samples.withUnsafeBufferPointer { input in
             output.withUnsafeMutableBufferPointer { out in
                 for (i, h) in hops.enumerated() {
-                    separator.process(input: input.baseAddress! + h * hop * channels,
-                                      output: out.baseAddress! + i * hop * separator.sources)
+                    separator.processHop(input: input.baseAddress! + h * hop * channels,
+                                         output: out.baseAddress! + i * hop * separator.sources)
                 }
             }
         }
         return output
+    }
+}
+
+extension OnlineSeparator {
+    /// One hop, as `process` takes it: in one call, or block by block for the FIR stage.
+    func processHop(input: UnsafePointer<T>, output: UnsafeMutablePointer<T>) {
+        for start in stride(from: 0, to: hop, by: blockSize) {
+            process(input: input + start * channels, output: output + start * sources)
+        }
     }
 }
