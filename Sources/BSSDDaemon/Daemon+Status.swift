@@ -48,7 +48,7 @@ extension Daemon {
             },
             // Only a clustering engine has clusters: an IVA engine's status copies no snapshot.
             clusters: configuration.engine.family == .clustering ? observedClusters() : [],
-            target: targetReport())
+            target: targetReport(), outputTrust: reconfiguration.withLock { _ in engine }.outputTrust.map { ObservationReport.rounded($0, decimals: 3) })
     }
 
     /// The blocks of the last 10–20 s of the running pipeline (all of its blocks while it is younger

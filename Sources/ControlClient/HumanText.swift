@@ -40,6 +40,7 @@ public enum HumanText {
             ("reopens", "\(status.deviceReopens)"),
             ("models", status.sourceModels.enumerated().map { "\($0.offset): \($0.element)" }.joined(separator: ", ")),
             ("target", target(status.target)),
+        ] + (status.outputTrust.map { [("output", "FIR stage, \(Int(($0 * 100).rounded())) % filters (the rest the reference microphone, until the estimator is trusted)")] } ?? []) + [
         ] + clusterRows(status.clusters) + rows(status.parameters))
     }
 

@@ -47,6 +47,9 @@ public struct StatusReport: Sendable, Equatable {
     public var clusters: [ClusterReport]
     /// The listener's chosen talker (`target`), nil when none is chosen.
     public var target: TargetReport?
+    /// The FIR stage's start-up blend, 0 (the reference microphone) to 1 (the filters); nil with
+    /// the STFT stage.
+    public var outputTrust: Double?
 
     public init(
         state: State, uptimeSeconds: Double, captureDevice: String, playbackDevice: String, sampleRate: Int,
@@ -55,7 +58,7 @@ public struct StatusReport: Sendable, Equatable {
         captureXruns: Int, playbackXruns: Int, lateBlocks: Int, overrunFrames: Int,
         blockMillisecondsP50: Double, blockMillisecondsP99: Double, blockMillisecondsMax: Double,
         budgetMilliseconds: Double, levelsDBFS: [Double], deviceReopens: Int, parameters: LiveParameters,
-        sourceModels: [String], clusters: [ClusterReport] = [], target: TargetReport? = nil
+        sourceModels: [String], clusters: [ClusterReport] = [], target: TargetReport? = nil, outputTrust: Double? = nil
     ) {
         self.state = state
         self.uptimeSeconds = uptimeSeconds
@@ -85,6 +88,7 @@ public struct StatusReport: Sendable, Equatable {
         self.sourceModels = sourceModels
         self.clusters = clusters
         self.target = target
+        self.outputTrust = outputTrust
     }
 
     public var json: JSONValue {
@@ -117,6 +121,7 @@ public struct StatusReport: Sendable, Equatable {
             "source_models": .array(sourceModels.map(JSONValue.string)),
             "clusters": .array(clusters.map(\.json)),
             "target": target?.json ?? .null,
+            "output_trust": outputTrust.map(JSONValue.number) ?? .null,
         ])
     }
 
@@ -144,6 +149,14 @@ public struct StatusReport: Sendable, Equatable {
                 guard case .string(let model) = value else { throw fields.failure("source_models", "an array of strings", got: value) }
                 return model
             },
-            clusters: try ClusterReport.array(fields, "clusters"), target: try TargetReport.optional(fields, "target"))
+            clusters: try ClusterReport.array(fields, "clusters"), target: try TargetReport.optional(fields, "target"),
+            outputTrust: try Self.optionalNumber(fields, "output_trust"))
+    }
+
+    /// A member that is a number or null.
+    private static func optionalNumber(_ fields: JSONFields, _ key: String) throws(ControlError) -> Double? {
+        let value = try fields.required(key, "a number or null")
+        guard value == .null || value.doubleValue != nil else { throw fields.failure(key, "a number or null", got: value) }
+        return value.doubleValue
     }
 }

@@ -47,7 +47,7 @@ enum ConfigFileSchema {
         "audio.playback_channels": ["output.routing"],
         "engine.frame": ["engine.hop", "output.fir_taps", "output.fir_delay"],
         "output.fir_taps": ["output.fir_delay"],
-        "output.stage": ["output.fir_taps", "output.fir_delay", "output.crossfade", "output.fir_fit"],
+        "output.stage": ["output.fir_taps", "output.fir_delay", "output.crossfade", "output.fir_fit", "output.fir_warmup"],
         "engine.history": ["engine.block"],
     ]
 
@@ -162,6 +162,7 @@ enum ConfigFileSchema {
         integer("output", "fir_delay", \.daemon.stage.firDelay),
         integer("output", "crossfade", \.daemon.stage.crossfade),
         integer("output", "fir_fit", \.daemon.stage.firFit),
+        integer("output", "fir_warmup", \.daemon.stage.firWarmUp),
     ]
 
     private static let control: [ConfigFileKey] = [

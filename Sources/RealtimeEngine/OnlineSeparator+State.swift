@@ -38,6 +38,7 @@ extension OnlineSeparator {
         var transfer = state.transfer(.load)
         transferState(&transfer)
         configuration = state.configuration
+        if case .fir(let stage) = stage { stage.trustLoadedState() }
         switch family {
         case .iva(let family): family.adoptLiveParameters(of: state.configuration)
         case .clustering(let family): family.adoptLiveParameters(of: state.configuration)

@@ -57,7 +57,8 @@ public final class OnlineSeparator<T: EngineScalar> {
                                                  sources: configuration.sources))
             case .fir:
                 self = .fir(try FIRStage(settings: settings, frameLength: configuration.frameLength,
-                                         sources: configuration.sources, channels: configuration.channels))
+                                         sources: configuration.sources, channels: configuration.channels,
+                                         referenceMic: configuration.referenceMic))
             }
         }
     }
@@ -152,6 +153,13 @@ public final class OnlineSeparator<T: EngineScalar> {
         }
     }
 
+    /// The FIR stage's start-up blend: 0 while the output is the reference microphone, 1 once it
+    /// is all filters (`FIRStage`); nil with the STFT stage. Any thread.
+    public var outputTrust: Double? {
+        if case .fir(let stage) = stage { return stage.trust }
+        return nil
+    }
+
     /// Whether the estimator can run on another thread than the rendering (`render(block:into:)`
     /// and `learn(hop:)`): the FIR stage's engines.
     public var learnsSeparately: Bool {
@@ -224,6 +232,7 @@ public final class OnlineSeparator<T: EngineScalar> {
         if case .fir(let stage) = stage {
             stage.observe(re: frameRe.pointer, im: frameIm.pointer)
             stage.update(from: filters.latest)
+            stage.learnedHop(referenceMic: configuration.referenceMic)
         }
         statistics.frames &+= 1
         observe()

@@ -17,6 +17,9 @@ public struct OutputStageSettings: Sendable, Equatable {
     /// FIR: gradient steps that fit each FIR to the microphones' covariance instead of cutting the
     /// learnt response (`FIRDesigner`); 0 cuts.
     public var firFit: Int = 8
+    /// FIR: estimator hops after a start or a reset over which the output blends from the reference
+    /// microphone to the filters (16: 1 s at the 16 kHz defaults); 0 plays the filters at once.
+    public var firWarmUp: Int = 16
 
     public init(kind: OutputStageKind = .stft) {
         self.kind = kind
@@ -30,6 +33,7 @@ public struct OutputStageSettings: Sendable, Equatable {
     public static let firBlockRange = 8...1024
     public static let crossfadeRange = 0...16384
     public static let firFitRange = 0...64
+    public static let firWarmUpRange = 0...1000
 
     /// Checks the FIR shape against `engine` (an STFT stage ignores it); names the setting, the
     /// value and what is allowed.
@@ -56,6 +60,11 @@ public struct OutputStageSettings: Sendable, Equatable {
                 key: "fir_fit", value: "\(firFit)",
                 allowed: "\(Self.firFitRange.lowerBound) to \(Self.firFitRange.upperBound) fitting steps per design (0: cut the learnt filters)")
         }
+        guard Self.firWarmUpRange.contains(firWarmUp) else {
+            throw SeparatorConfigurationError(
+                key: "fir_warmup", value: "\(firWarmUp)",
+                allowed: "\(Self.firWarmUpRange.lowerBound) to \(Self.firWarmUpRange.upperBound) hops (0: no blend from the reference microphone)")
+        }
         guard Self.crossfadeRange.contains(crossfade) else {
             throw SeparatorConfigurationError(
                 key: "crossfade", value: "\(crossfade)",
@@ -77,7 +86,7 @@ public struct OutputStageSettings: Sendable, Equatable {
     public var summary: String {
         switch kind {
         case .stft: "output stage stft"
-        case .fir: "output stage fir: \(firTaps) taps, \(firDelay) before the zero lag, block \(firBlock), crossfade \(crossfade), \(firFit) fitting steps"
+        case .fir: "output stage fir: \(firTaps) taps, \(firDelay) before the zero lag, block \(firBlock), crossfade \(crossfade), \(firFit) fitting steps, warm-up \(firWarmUp) hops"
         }
     }
 

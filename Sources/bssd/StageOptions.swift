@@ -22,12 +22,16 @@ struct StageOptions: ParsableArguments {
     @Option(name: .customLong("fir-fit"), help: "FIR stage: steps fitting the FIR filters to the microphones' covariance (0 cuts the learnt filters instead). (default: \(defaults.firFit))")
     var firFit: Int?
 
+    @Option(name: .customLong("fir-warmup"), help: "FIR stage: estimator hops after a start or reset over which the output blends from the reference microphone to the filters (0: none). (default: \(defaults.firWarmUp))")
+    var firWarmUp: Int?
+
     func apply(to settings: inout OutputStageSettings) {
         if let stage { settings.kind = stage }
         if let firTaps { settings.firTaps = firTaps }
         if let firDelay { settings.firDelay = firDelay }
         if let crossfade { settings.crossfade = crossfade }
         if let firFit { settings.firFit = firFit }
+        if let firWarmUp { settings.firWarmUp = firWarmUp }
     }
 }
 

@@ -93,7 +93,7 @@ struct ControlRequestTests {
             sourceModels: ["lowrank/t:50", "spherical/gauss", "lowrank/t:50", "lowrank/ggd:0.5"],
             clusters: [ClusterReport(delaysSamples: [0, -2.02], levelsDB: [0, 0.3], weight: 0.204, shape: 2.57, output: 0),
                        ClusterReport(delaysSamples: [0, 2.05], levelsDB: [0, -1.5], weight: 0.109, shape: nil, output: nil)],
-            target: TargetReport(source: 1, delaysSamples: [0, nil, -0.42, 1.5], switches: 2))
+            target: TargetReport(source: 1, delaysSamples: [0, nil, -0.42, 1.5], switches: 2), outputTrust: 0.25)
         #expect(try StatusReport(json: try JSONParser.parse(status.json.serialized)) == status)
         #expect(status.json["clusters"]?.serialized
                 == #"[{"delays_samples":[0.0,-2.02],"levels_db":[0.0,0.3],"weight":0.204,"shape":2.57,"output":0},{"delays_samples":[0.0,2.05],"levels_db":[0.0,-1.5],"weight":0.109,"shape":null,"output":null}]"#)

@@ -165,6 +165,7 @@ struct ConfigFileTests {
             fir_delay = 48
             crossfade = 128
             fir_fit = 3
+            fir_warmup = 0
             [control]
             socket = "/run/bssd/control.sock"
             mode = 0o600
@@ -190,7 +191,7 @@ struct ConfigFileTests {
         #expect(c.engine.overrides.sources == [1, 2] && c.warnings.isEmpty)
         #expect(c.output == OutputSettings(routes: [2, nil, 0, 0], gainDecibels: -6, muted: true, bypass: true))
         #expect(c.lateFallback == .bypass)
-        #expect(c.stage.kind == .fir && c.stage.firTaps == 2048 && c.stage.firDelay == 48 && c.stage.crossfade == 128 && c.stage.firFit == 3)
+        #expect(c.stage.kind == .fir && c.stage.firTaps == 2048 && c.stage.firDelay == 48 && c.stage.crossfade == 128 && c.stage.firFit == 3 && c.stage.firWarmUp == 0)
         #expect(c.engineStage.firBlock == 512)
         #expect(c.control == ControlSettings(
             socketPath: "/run/bssd/control.sock", mode: 0o600, group: "audio", allowedUIDs: [1000, 1001], allowedGIDs: [29], maxClients: 4))

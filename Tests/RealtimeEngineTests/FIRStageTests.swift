@@ -12,7 +12,7 @@ struct FIRStageTests {
 
     static func settings(crossfade: Int = 64) -> OutputStageSettings {
         var settings = OutputStageSettings(kind: .fir)
-        (settings.firTaps, settings.firDelay, settings.firBlock, settings.crossfade) = (taps, delay, block, crossfade)
+        (settings.firTaps, settings.firDelay, settings.firBlock, settings.crossfade, settings.firWarmUp) = (taps, delay, block, crossfade, 0)
         return settings
     }
 
@@ -82,6 +82,36 @@ struct FIRStageTests {
             let gain: Float = 1 + (0.25 - 1) * Float(done) / 64
             #expect(abs(y[t * 2] - gain * source) < 1e-4, "sample \(t): \(y[t * 2]) for \(gain * source)")
         }
+    }
+
+    @Test("after a start or a reset the output blends from the reference microphone to the filters, hop by hop")
+    func warmUpBlend() throws {
+        var settings = Self.settings()
+        settings.firWarmUp = 4
+        let stage = try FIRStage<Float>(settings: settings, frameLength: Self.frame, sources: 2, channels: 2, referenceMic: 1)
+        stage.update(from: Self.delays(lag: 0, gain: 0))  // filters that output silence
+        #expect(stage.trust == 0)
+        /// Output 0 against microphone 1 (the reference) D samples back, least squares over the
+        /// second half of 40 blocks.
+        func gain(after hops: Int) -> Float {
+            for _ in 0..<hops { stage.learnedHop(referenceMic: 1) }
+            let (x, y) = Self.run(stage, blocks: 40)
+            var dot: Float = 0, power: Float = 0
+            for t in (20 * Self.block)..<(40 * Self.block) {
+                let r = x[(t - Self.delay) * 2 + 1]
+                dot += y[t * 2] * r
+                power += r * r
+            }
+            return dot / power
+        }
+        #expect(abs(gain(after: 0) - 1) < 1e-4)
+        #expect(abs(gain(after: 2) - 0.5) < 1e-4 && stage.trust == 0.5)
+        #expect(abs(gain(after: 2)) < 1e-6 && stage.trust == 1)
+        #expect(abs(gain(after: 3)) < 1e-6 && stage.trust == 1)
+        stage.reset()
+        #expect(stage.trust == 0 && abs(gain(after: 0) - 1) < 1e-4)
+        stage.trustLoadedState()
+        #expect(stage.trust == 1)
     }
 
     @Test("filters longer than the taps are cut, the stage stays finite, and NaN input is silence")
