@@ -75,11 +75,18 @@ extension Daemon {
         }
         let restartKeys = OnlineSeparator<Float>.restartKeys(from: old.engine, to: new.engine)
         let playbackChanged = new.resolvedPlaybackChannels != old.resolvedPlaybackChannels
-        if audioSettingsChanged(old, new) || playbackChanged || !restartKeys.isEmpty {
-            switch rebuild(with: new, freshEngine: !restartKeys.isEmpty) {
+        // The output stage sizes the engine too: another stage, or with the FIR stage other taps,
+        // delay, fit, warm-up, crossfade or block (the period), needs a fresh engine.
+        let stageChanged = (old.stage.kind == .fir || new.stage.kind == .fir) && old.engineStage != new.engineStage
+        let freshEngine = !restartKeys.isEmpty || stageChanged
+        if audioSettingsChanged(old, new) || playbackChanged || freshEngine {
+            switch rebuild(with: new, freshEngine: freshEngine) {
             case .success:
                 if !restartKeys.isEmpty {
                     changes.append("engine \(restartKeys.joined(separator: ", ")) changed: a fresh engine converges again")
+                }
+                if stageChanged {
+                    changes.append("\(new.engineStage.summary): a fresh engine converges again")
                 }
                 changes.append("devices reopened")
             case let .failure(error):

@@ -132,6 +132,25 @@ extension LiveAudio {
             #expect(totals.processedFrames > 4 * 16000)
         }
 
+        @Test("a reload to the FIR stage reopens the devices with a fresh engine that renders a period at a time")
+        func stageChange() throws {
+            let bench = try Bench(seconds: 4)
+            let daemon = try bench.daemon()
+            var fir = bench.configuration
+            fir.stage = OutputStageSettings(kind: .fir)
+            (fir.stage.firTaps, fir.stage.firDelay) = (512, 48)
+            bench.next.withLock { $0 = fir }
+            let finish = Self.launch(daemon)
+            #expect(Self.waitUntil { Self.processed(daemon) >= 4000 })
+            let summary = try daemon.reloadAndWait().get()
+            #expect(summary.contains("output stage fir") && summary.contains("devices reopened"), "\(summary)")
+            #expect(daemon.current.withLock { $0?.hop } == fir.periodFrames)
+            #expect(daemon.current.withLock { $0?.engineLatency } == 48)
+            #expect(daemon.engine.outputTrust != nil)
+            let totals = try #require(finish())
+            #expect(totals.reloads == 1 && totals.audioThreadAllocations == 0)
+        }
+
         @Test("a reload that fails to load, or is invalid, changes nothing and the daemon keeps separating")
         func refusedReloads() throws {
             let bench = try Bench(seconds: 4)
