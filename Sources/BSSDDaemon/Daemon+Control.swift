@@ -73,6 +73,15 @@ extension Daemon {
             }
             engine.density = density
         case let .mixture(value): engine.mixture = value
+        case let .sourceStructure(source, value):
+            try checkSource(source, of: engine)
+            engine.overrides[source].structure = value
+        case let .sourceDensity(source, text):
+            try checkSource(source, of: engine)
+            guard let density = SourceDensityKind(parsing: text) else {
+                throw ControlError(.outOfRange, "invalid source.\(source).density = \(text): allowed is \(EngineParameter.density.allowed)")
+            }
+            engine.overrides[source].density = density
         case let .routing(routes):
             guard routes.count == output.routes.count else {
                 throw ControlError(.outOfRange, "invalid routing: \(routes.count) routes for \(output.routes.count) playback channels; give one per channel (the channel count changes only by reopening the device)")
@@ -88,6 +97,17 @@ extension Daemon {
         case let .gainDB(value): output.gainDecibels = value
         case let .mute(value): output.muted = value
         case let .bypass(value): output.bypass = value
+        }
+    }
+
+    /// A source index a per-source change may name: one of the engine's outputs, and of an engine
+    /// with source models (a clustering engine's outputs are directions, not models).
+    private static func checkSource(_ source: Int, of engine: SeparatorConfiguration) throws(ControlError) {
+        guard source < engine.sources else {
+            throw ControlError(.outOfRange, "invalid source.\(source): allowed is a source index from 0 to \(engine.sources - 1)")
+        }
+        guard engine.family == .iva else {
+            throw ControlError(.outOfRange, "invalid source.\(source): a clustering engine has no per-source models; its outputs are directions of its mixture")
         }
     }
 

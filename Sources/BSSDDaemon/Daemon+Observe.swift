@@ -1,4 +1,5 @@
 import ControlProtocol
+import EngineParameters
 import RealtimeEngine
 
 /// `observe`: the running engine's latest snapshot, read on the control thread from the engine's
@@ -43,6 +44,13 @@ extension Daemon {
     func observedClusters() -> [ClusterReport] {
         let engine = reconfiguration.withLock { _ in self.engine }
         return latestSnapshot(of: engine) { ClusterReport.all(of: $0) } ?? []
+    }
+
+    /// The structure each source uses in the latest snapshot, for `status`: where a source's is
+    /// `auto`, the engine's current choice. Nil before the first snapshot.
+    func observedStructures() -> [SourceStructure]? {
+        let engine = reconfiguration.withLock { _ in self.engine }
+        return latestSnapshot(of: engine) { $0.structures }
     }
 
     /// `body` applied to `engine`'s latest snapshot; nil before its first. The control server asks

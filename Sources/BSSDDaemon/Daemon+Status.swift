@@ -41,14 +41,23 @@ extension Daemon {
             levelsDBFS: snapshot?.sourceLevels ?? Array(repeating: -.infinity, count: configuration.engine.sources),
             deviceReopens: sum.deviceReopens,
             parameters: liveParameters(),
-            sourceModels: (0..<configuration.engine.sources).map { source in
-                // A clustering engine has no per-source model: each output is one direction of its mixture.
-                configuration.engine.family == .clustering
-                    ? configuration.engine.methodSummary : configuration.engine.sourceModel(source).description
-            },
+            sourceModels: sourceModelNames(configuration.engine),
             // Only a clustering engine has clusters: an IVA engine's status copies no snapshot.
             clusters: configuration.engine.family == .clustering ? observedClusters() : [],
             target: targetReport(), outputTrust: reconfiguration.withLock { _ in engine }.outputTrust.map { ObservationReport.rounded($0, decimals: 3) })
+    }
+
+    /// Each source's model as `structure/density`; an automatic source's as `auto:CHOICE/density`,
+    /// with the structure the engine uses now (`auto` alone before the first snapshot).
+    private func sourceModelNames(_ engine: SeparatorConfiguration) -> [String] {
+        // A clustering engine has no per-source model: each output is one direction of its mixture.
+        guard engine.family != .clustering else { return Array(repeating: engine.methodSummary, count: engine.sources) }
+        let observed = (0..<engine.sources).contains { engine.sourceModel($0).structure == .automatic } ? observedStructures() : nil
+        return (0..<engine.sources).map { source in
+            let model = engine.sourceModel(source)
+            guard model.structure == .automatic, let observed, observed.indices.contains(source) else { return model.description }
+            return "auto:\(observed[source])/\(model.density)"
+        }
     }
 
     /// The blocks of the last 10–20 s of the running pipeline (all of its blocks while it is younger

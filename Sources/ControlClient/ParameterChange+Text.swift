@@ -15,6 +15,14 @@ extension ParameterChange {
             try self.init(name: old.replacement.name, text: new)
             return
         }
+        if let key = SourceParameterKey(parsing: name.lowercased()) {
+            if key.parameter == .density { self = .sourceDensity(source: key.source, text); return }
+            guard let structure = SourceStructure(rawValue: text.lowercased()) else {
+                throw ControlError(.invalidParams, "\(key.text) cannot be '\(text)': allowed is \(EngineParameter.structure.allowed)")
+            }
+            self = .sourceStructure(source: key.source, structure)
+            return
+        }
         let parameter = try RequestBuilder.parameterName(name)
         func invalid() -> ControlError {
             ControlError(.invalidParams, "\(parameter.rawValue) cannot be '\(text)': allowed is \(parameter.allowed)")

@@ -13,7 +13,7 @@ public enum RequestBuilder {
 
     static func parameterName(_ text: String) throws(ControlError) -> ParameterName {
         guard let name = ParameterName(rawValue: text.lowercased().replacingOccurrences(of: "-", with: "_")) else {
-            throw ControlError(.invalidParams, "unknown parameter '\(text)'; parameters: \(ParameterName.list)")
+            throw ControlError(.invalidParams, "unknown parameter '\(text)'; parameters: \(ParameterName.list), \(SourceParameterKey.spelling)")
         }
         return name
     }

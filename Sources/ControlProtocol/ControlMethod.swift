@@ -72,8 +72,12 @@ public enum ControlMethod: Sendable, Equatable {
             }
             var changes: [ParameterChange] = []
             for key in fields.keys {
+                if let sourceKey = SourceParameterKey(parsing: key) {
+                    changes.append(try ParameterChange.decode(sourceKey, from: fields))
+                    continue
+                }
                 guard ParameterName(rawValue: key) == nil, let old = EngineParameter.Deprecated(rawValue: key) else {
-                    changes.append(try ParameterChange.decode(try parameterName(key), from: fields))
+                    changes.append(try ParameterChange.decode(try parameterName(key, settable: true), from: fields))
                     continue
                 }
                 guard !fields.keys.contains(old.replacement.name) else { throw ControlError(.invalidParams, old.conflict(in: .control)) }
@@ -126,9 +130,11 @@ public enum ControlMethod: Sendable, Equatable {
         return method
     }
 
-    private static func parameterName(_ text: String) throws(ControlError) -> ParameterName {
+    /// `settable`: the refusal also lists one source's keys, which `set` takes and `get` does not.
+    private static func parameterName(_ text: String, settable: Bool = false) throws(ControlError) -> ParameterName {
         guard let name = ParameterName(rawValue: text) else {
-            throw ControlError(.invalidParams, "unknown parameter '\(text.prefix(64))'; parameters: \(ParameterName.list)")
+            let list = settable ? "\(ParameterName.list), \(SourceParameterKey.spelling)" : ParameterName.list
+            throw ControlError(.invalidParams, "unknown parameter '\(text.prefix(64))'; parameters: \(list)")
         }
         return name
     }
@@ -137,7 +143,7 @@ public enum ControlMethod: Sendable, Equatable {
         switch self {
         case .ping, .status, .reset, .reload, .shutdown, .observe: nil
         case .get(let name): name.map { .object(["name": .string($0.rawValue)]) }
-        case .set(let changes): .object(changes.map { JSONMember($0.name.rawValue, $0.jsonValue) })
+        case .set(let changes): .object(changes.map { JSONMember($0.key, $0.jsonValue) })
         case .route(let source, let channels): ParameterChange.route(source: source, channels: channels).jsonValue
         case .target(let choice):
             switch choice {

@@ -14,6 +14,10 @@ public enum ParameterChange: Sendable, Equatable {
     case density(String)
     /// The clustering family's mixture model.
     case mixture(MixtureModelKind)
+    /// One source's own structure or density (`source.N.structure`, `source.N.density`), in place
+    /// of the one all sources share.
+    case sourceStructure(source: Int, SourceStructure)
+    case sourceDensity(source: Int, String)
     /// A whole routing table: one entry per playback channel.
     case routing([Int?])
     /// Plays `source` (nil: silence) on each of `channels`, leaving the other channels as they are.
@@ -27,15 +31,34 @@ public enum ParameterChange: Sendable, Equatable {
         switch self {
         case .alpha: .alpha
         case .iterations: .iterations
-        case .structure: .structure
+        case .structure, .sourceStructure: .structure
         case .update: .update
-        case .density: .density
+        case .density, .sourceDensity: .density
         case .mixture: .mixture
         case .routing, .route: .routing
         case .gainDB: .gainDB
         case .mute: .mute
         case .bypass: .bypass
         }
+    }
+
+    /// The member of `set` params that carries it: the parameter's name, or one source's key.
+    public var key: String {
+        switch self {
+        case .sourceStructure(let source, _), .sourceDensity(let source, _):
+            SourceParameterKey(source: source, parameter: name)!.text
+        default: name.rawValue
+        }
+    }
+
+    /// Reads member `key` of a `set` request's params as the change to one source's model.
+    static func decode(_ key: SourceParameterKey, from fields: JSONFields) throws(ControlError) -> ParameterChange {
+        let text = try fields.string(key.text)
+        if key.parameter == .density { return .sourceDensity(source: key.source, text) }
+        guard let structure = SourceStructure(rawValue: text) else {
+            throw ControlError(.invalidParams, "\(key.text) '\(text.prefix(64))' is not one of \(SourceStructure.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return .sourceStructure(source: key.source, structure)
     }
 
     /// Reads member `name` of a `set` request's params as the change to that parameter.
@@ -81,7 +104,8 @@ public enum ParameterChange: Sendable, Equatable {
         switch self {
         case .alpha(let value), .gainDB(let value): .number(value)
         case .iterations(let value): .integer(value)
-        case .structure(let value): .string(value.rawValue)
+        case .structure(let value), .sourceStructure(_, let value): .string(value.rawValue)
+        case .sourceDensity(_, let value): .string(value)
         case .update(let value): .string(value.rawValue)
         case .density(let value): .string(value)
         case .mixture(let value): .string(value.rawValue)

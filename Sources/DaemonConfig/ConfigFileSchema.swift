@@ -109,6 +109,7 @@ enum ConfigFileSchema {
         integer("engine", "history", \.history),
         integer("engine", "block", \.daemon.engine.block),
         integer("engine", "bases", \.daemon.engine.nmfBases),
+        integer("engine", "groups", \.daemon.engine.groups),
         integer("engine", "reference_mic", \.daemon.engine.referenceMic),
         number("engine", "loading", \.daemon.engine.loading),
         choice("engine", "family", \.daemon.engine.family),

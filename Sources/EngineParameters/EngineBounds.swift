@@ -11,6 +11,9 @@ public enum EngineBounds {
     public static let history = 1...64
     public static let block = 1...64
     public static let bases = 1...32
+    /// Bands of the group-sparse structure (each at least one bin; more bands than bins are
+    /// one bin each).
+    public static let groups = 2...512
     public static let loading = 1e-9...1.0
     /// β ∈ (0, 2]: β = 2 is the Gaussian; above it the weights grow with the power.
     public static let maximumGGDShape = 2.0

@@ -5,7 +5,7 @@
 /// their texts from here, so they cannot drift apart. The channel count is not listed: it is the
 /// audio device's, set in `[audio]`.
 public enum EngineParameter: String, Sendable, CaseIterable {
-    case structure, update, density, frame, hop, alpha, iterations, history, block, bases
+    case structure, update, density, frame, hop, alpha, iterations, history, block, bases, groups
     case referenceMic = "reference_mic"
     case loading
     /// The separation family and the clustering family's own parameters.
@@ -50,14 +50,14 @@ public enum EngineParameter: String, Sendable, CaseIterable {
         case .family: .choice(SeparationFamilyKind.allCases.map(\.rawValue))
         case .mixture: .choice(MixtureModelKind.allCases.map(\.rawValue))
         case .alpha, .loading, .maxDelay, .maskFloor: .number
-        case .frame, .hop, .iterations, .history, .block, .bases, .referenceMic, .clusters, .clusterBases: .integer
+        case .frame, .hop, .iterations, .history, .block, .bases, .groups, .referenceMic, .clusters, .clusterBases: .integer
         }
     }
 
     /// Matches the engine: the shape fields are those `SeparatorConfiguration.hasSameShape` compares.
     public var change: Change {
         switch self {
-        case .frame, .hop, .history, .bases, .family, .clusters, .clusterBases: .restart
+        case .frame, .hop, .history, .bases, .groups, .family, .clusters, .clusterBases: .restart
         case .structure, .update, .density, .alpha, .iterations, .block, .referenceMic, .loading: .live
         case .mixture, .maxDelay, .maskFloor: .live
         }
@@ -66,7 +66,7 @@ public enum EngineParameter: String, Sendable, CaseIterable {
     /// What the parameter does, in a phrase, for option help.
     public var summary: String {
         switch self {
-        case .structure: "Source model structure: spherical (IVA: one variance per frame over all bins) or lowrank (ILRMA: an NMF model of each source's power spectrogram)"
+        case .structure: "Source model structure: spherical (IVA: one variance per frame over all bins), lowrank (ILRMA: an NMF model of each source's power spectrogram), sparse (a variance per bin), group-sparse (per band of bins), harmonic (a comb on each frame's pitch), pnp (a median-denoised spectrogram) or auto (the engine picks per source)"
         case .update: "Demixing update rule"
         case .density: "Source model density: how heavy-tailed each source is around its variance (laplace is ggd:1, gauss is ggd:2)"
         case .frame: "STFT frame length in samples; longer separates reverberant rooms better but adds latency"
@@ -76,6 +76,7 @@ public enum EngineParameter: String, Sendable, CaseIterable {
         case .history: "Frames of history re-weighted at every update (1 = textbook online recursion)"
         case .block: "Frames between updates (block-online)"
         case .bases: "NMF bases per source (lowrank structure)"
+        case .groups: "Bands of bins of the group-sparse structure, log-spaced"
         case .referenceMic: "Microphone whose image of each source the outputs reproduce"
         case .loading: "Diagonal loading of the weighted covariances, relative to their mean diagonal"
         case .family: "Separation family: iva (spatial filters, up to one source per microphone) or clustering (direction clustering and masks, any microphones, more sources than microphones)"
@@ -93,7 +94,7 @@ public enum EngineParameter: String, Sendable, CaseIterable {
     public var allowed: String {
         let bounds = EngineBounds.self
         return switch self {
-        case .structure: SourceStructure.allCases.map(\.rawValue).joined(separator: " or ")
+        case .structure: listing(SourceStructure.allCases.map(\.rawValue))
         case .update: "ip (iterative projection) or iss (iterative source steering)"
         case .density:
             "laplace, ggd:BETA (0 < BETA ≤ \(plain(bounds.maximumGGDShape))), "
@@ -105,6 +106,7 @@ public enum EngineParameter: String, Sendable, CaseIterable {
         case .history: "\(bounds.history.lowerBound) to \(bounds.history.upperBound) frames"
         case .block: "\(bounds.block.lowerBound) to \(bounds.block.upperBound) frames, and no more than history"
         case .bases: "\(bounds.bases.lowerBound) to \(bounds.bases.upperBound) NMF bases per source"
+        case .groups: "\(bounds.groups.lowerBound) to \(bounds.groups.upperBound) bands"
         case .referenceMic: "a microphone index from 0 to channels − 1"
         case .loading: "a relative diagonal loading from \(plain(bounds.loading.lowerBound)) to \(plain(bounds.loading.upperBound))"
         case .family: listing(SeparationFamilyKind.allCases.map(\.rawValue))

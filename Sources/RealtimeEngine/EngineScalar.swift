@@ -3,12 +3,15 @@ import Foundation
 /// The sample and arithmetic type of the engine: `Float` or `Double`.
 ///
 /// The engine is generic so that one code path serves both precisions; the one operation that
-/// `BinaryFloatingPoint` lacks and libm provides per type (`pow`) is a requirement here.
+/// `BinaryFloatingPoint` lacks and libm provides per type (`pow`, `log`, `exp`) are requirements here.
 /// Hot entry points carry `@_specialize` for both conformers so that calls from other modules
 /// never fall back to unspecialised generic code. (`SIMDScalar` and `Codable` are what `SIMD`
 /// asks of the scalars of `Lanes`.)
 public protocol EngineScalar: BinaryFloatingPoint, SIMDScalar, Codable, Sendable {
     static func pow(_ x: Self, _ y: Self) -> Self
+    /// Natural logarithm and exponential.
+    static func log(_ x: Self) -> Self
+    static func exp(_ x: Self) -> Self
 
     /// Consecutive frequency bins held in one SIMD vector. The per-bin updates run the same small
     /// matrix arithmetic in every bin, so they process `Lanes.scalarCount` bins per instruction
@@ -43,9 +46,13 @@ public protocol EngineScalar: BinaryFloatingPoint, SIMDScalar, Codable, Sendable
 extension Double: EngineScalar {
     public typealias Lanes = SIMD4<Double>
     @inlinable public static func pow(_ x: Double, _ y: Double) -> Double { Foundation.pow(x, y) }
+    @inlinable public static func log(_ x: Double) -> Double { Foundation.log(x) }
+    @inlinable public static func exp(_ x: Double) -> Double { Foundation.exp(x) }
 }
 
 extension Float: EngineScalar {
     public typealias Lanes = SIMD8<Float>
     @inlinable public static func pow(_ x: Float, _ y: Float) -> Float { Foundation.powf(x, y) }
+    @inlinable public static func log(_ x: Float) -> Float { Foundation.logf(x) }
+    @inlinable public static func exp(_ x: Float) -> Float { Foundation.expf(x) }
 }

@@ -1,3 +1,5 @@
+import EngineParameters
+
 /// What the engine shows of its work at one frame, for a monitor, a web page or a test: the
 /// spectrum of each output, each source's steering vector and, from a family that estimates
 /// them, each source's time–frequency mask.
@@ -35,6 +37,9 @@ public final class Observation<T: EngineScalar>: TripleBufferSlot {
     /// level (`clusterFieldCount` in all); then the diffuse cluster's weight. Empty without clusters.
     let clusterFields: EngineBuffer<T>
     var clusterFieldCount: Int { 2 + 2 * channels }
+    /// The structure each source's model uses: its own, or where it is `auto` the engine's choice
+    /// of the moment. Spherical for a family without source models.
+    public internal(set) var structures: [SourceStructure]
 
     init(sources: Int, channels: Int, bins: Int, masks: Bool, clusters: Int = 0) {
         self.sources = sources
@@ -46,6 +51,7 @@ public final class Observation<T: EngineScalar>: TripleBufferSlot {
         self.masks = masks ? EngineBuffer(sources * bins) : nil
         clusterCount = clusters
         clusterFields = EngineBuffer(clusters > 0 ? clusters * (2 + 2 * channels) + 1 : 0)
+        structures = Array(repeating: .spherical, count: sources)
     }
 
     /// |y_k(f)|.
@@ -117,5 +123,8 @@ public final class Observation<T: EngineScalar>: TripleBufferSlot {
         steeringIm.pointer.update(from: other.steeringIm.pointer, count: steeringIm.count)
         if let masks, let source = other.masks { masks.pointer.update(from: source.pointer, count: masks.count) }
         clusterFields.pointer.update(from: other.clusterFields.pointer, count: clusterFields.count)
+        // Element by element: assigning the array would share its storage, and the next write
+        // into either snapshot would then copy it (an allocation on the processing thread).
+        for k in 0..<sources { structures[k] = other.structures[k] }
     }
 }

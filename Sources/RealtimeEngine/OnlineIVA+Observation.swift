@@ -13,6 +13,7 @@ extension OnlineIVA {
         let ar = demixing.inverseRe.pointer, ai = demixing.inverseIm.pointer
         let sr = observation.steeringRe.pointer, si = observation.steeringIm.pointer
         let reference = configuration.referenceMic
+        for k in 0..<K { observation.structures[k] = models.activeStructure(source: k) }
         for k in 0..<K {
             let cr = ar + (reference &* M &+ k) &* F, ci = ai + (reference &* M &+ k) &* F
             for m in 0..<M {

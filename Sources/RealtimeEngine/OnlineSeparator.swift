@@ -104,10 +104,10 @@ public final class OnlineSeparator<T: EngineScalar> {
          structures: SourceStructureRegistry<T>, observationInterval: Int?) throws(SeparatorConfigurationError) {
         try configuration.validate()
         try stageSettings.validate(for: configuration)
-        for k in 0..<configuration.sources where structures.index(of: configuration.sourceModel(k).structure) == nil {
+        for k in 0..<configuration.sources where !structures.offers(configuration.sourceModel(k).structure) {
             throw SeparatorConfigurationError(
                 key: "structure", value: "\(configuration.sourceModel(k).structure)",
-                allowed: structures.structures.map(\.description).joined(separator: ", "))
+                allowed: structures.choices.map(\.description).joined(separator: ", "))
         }
         self.configuration = configuration
         self.stageSettings = stageSettings

@@ -12,6 +12,7 @@ extension SeparatorConfiguration {
         if hop != other.hop { body("hop") }
         if history != other.history { body("history") }
         if nmfBases != other.nmfBases { body("bases") }
+        if groups != other.groups { body("groups") }
         if clusters != other.clusters { body("clusters") }
         if clusterBases != other.clusterBases { body("nmf_bases") }
     }

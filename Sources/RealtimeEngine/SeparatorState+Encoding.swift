@@ -1,11 +1,11 @@
 import EngineParameters
 
-/// The state file format, version 4. All numbers little-endian:
+/// The state file format, version 5. All numbers little-endian:
 ///
 ///     magic "BSSDSTAT" | version u32 | total length u64 (including the checksum)
 ///     scalar size u8 (4 Float, 8 Double)
 ///     configuration: channels, sources, frame, hop, history, block, bases, reference mic,
-///       iterations (u32 each); structure (name, 16 bytes zero-padded); update rule, density kind
+///       iterations, group-sparse bands (u32 each); structure (name, 16 bytes zero-padded); update rule, density kind
 ///       (u8 each); density shape, forgetting, loading (f64 each); then for each of the 16
 ///       override slots: which halves are set (u8: 1 structure, 2 density), structure name (16
 ///       bytes), density kind (u8), density shape (f64); family, mixture model (u8 each); largest
@@ -19,14 +19,15 @@ import EngineParameters
 /// format may lay out the rest differently. The full configuration is kept, not just the shape,
 /// because loading restores the live parameters too. Version 1 had no per-source models and one
 /// low-rank state for all sources; version 2 had no separation family (IVA only); version 3 no
-/// cluster count nor NMF stage. All are refused by version.
+/// cluster count nor NMF stage; version 4 neither the sparse, group-sparse, harmonic and
+/// plug-and-play structures nor the automatic choice. All are refused by version.
 extension SeparatorState {
     static var magic: [UInt8] { Array("BSSDSTAT".utf8) }
-    static var formatVersion: Int { 4 }
+    static var formatVersion: Int { 5 }
     /// Magic, version and total length: what must be read before anything else makes sense.
     private static var prefixSize: Int { 8 + 4 + 8 }
     private static var headerSize: Int {
-        prefixSize + 1 + 9 * 4 + ConfigurationCode.nameSize + 2 + 3 * 8
+        prefixSize + 1 + 10 * 4 + ConfigurationCode.nameSize + 2 + 3 * 8
             + SourceModelOverrides.capacity * (1 + ConfigurationCode.nameSize + 1 + 8) + 2 + 2 * 8 + 2 * 8 + 2 * 4
     }
     private static var checksumSize: Int { 8 }
@@ -186,7 +187,7 @@ private struct StateByteWriter {
     }
 
     mutating func configuration(_ c: SeparatorConfiguration) {
-        for field in [c.channels, c.sources, c.frameLength, c.hop, c.history, c.block, c.nmfBases, c.referenceMic, c.iterations] {
+        for field in [c.channels, c.sources, c.frameLength, c.hop, c.history, c.block, c.nmfBases, c.referenceMic, c.iterations, c.groups] {
             integer(UInt32(truncatingIfNeeded: field))
         }
         let density = ConfigurationCode.density(c.density)
@@ -238,7 +239,7 @@ private struct StateByteReader {
 
     mutating func configuration(structures: [SourceStructure]) throws(SeparatorStateError) -> SeparatorConfiguration {
         var fields: [Int] = []
-        for _ in 0..<9 { fields.append(Int(try integer(UInt32.self))) }
+        for _ in 0..<10 { fields.append(Int(try integer(UInt32.self))) }
         let structureName = try name(), ruleCode = try integer(UInt8.self), densityCode = try integer(UInt8.self)
         let shape = Double(bitPattern: try integer(UInt64.self))
         guard let structure = ConfigurationCode.structure(structureName, among: structures), let rule = ConfigurationCode.rule(ruleCode),
@@ -253,6 +254,7 @@ private struct StateByteReader {
         c.nmfBases = fields[6]
         c.referenceMic = fields[7]
         c.iterations = fields[8]
+        c.groups = fields[9]
         c.structure = structure
         c.updateRule = rule
         c.density = density

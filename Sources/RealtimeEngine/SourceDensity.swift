@@ -42,6 +42,26 @@ enum SourceDensity: Equatable, Sendable {
         }
     }
 
+    /// The negative log-density of `count` bins of power p given variances r, summed, up to a
+    /// constant of the density's shape alone: log r + p/r (Gaussian), log r + (p/r)^(β/2)
+    /// (generalised Gaussian), log r + (1 + ν/2) log(1 + 2p/(ν r)) (Student's t). What the
+    /// weights majorise, so two variance models of one source compare by it (`SourceModels`).
+    @inline(__always)
+    func cost<T: EngineScalar>(power: UnsafePointer<T>, variance: UnsafePointer<T>, count: Int) -> T {
+        var total: T = 0
+        switch self {
+        case .gaussian:
+            for f in 0..<count { total += T.log(variance[f]) + power[f] / variance[f] }
+        case .generalizedGaussian(let beta):
+            let exponent = T(beta / 2)
+            for f in 0..<count { total += T.log(variance[f]) + T.pow(power[f] / variance[f], exponent) }
+        case .studentT(let nu):
+            let n = T(nu), tail = 1 + n / 2
+            for f in 0..<count { total += T.log(variance[f]) + tail * T.log(1 + 2 * power[f] / (n * variance[f])) }
+        }
+        return total
+    }
+
     /// The same when the variance is one value for the whole frame (spherical IVA models).
     @inline(__always)
     func weights<T: EngineScalar>(

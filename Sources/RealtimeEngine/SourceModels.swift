@@ -17,8 +17,15 @@ final class SourceModels<T: EngineScalar> {
     /// Source k's structure (an index into the registry) and density.
     private var selected: [Int]
     private var densities: [SourceDensity]
-    /// Per-source scratch: the envelope, the whitened power, the variance.
-    private let spectrum: EngineBuffer<T>, whitened: EngineBuffer<T>, variance: EngineBuffer<T>
+    /// Whether source k's structure is the engine's choice (`SourceStructure.automatic`), and the
+    /// choice: every registered structure runs beside such a source.
+    private var automatic: [Bool]
+    let choice: StructureChoice<T>
+    /// Whether a new frame was swept since the last `finishSweep`: the candidates an automatic
+    /// source is not using refit on new frames only.
+    private var sweptNewFrame = false
+    /// Per-source scratch: the envelope, the whitened power, the variance, a candidate's variance.
+    private let spectrum: EngineBuffer<T>, whitened: EngineBuffer<T>, variance: EngineBuffer<T>, candidate: EngineBuffer<T>
 
     /// Every source's structure in `configuration` must be registered (`OnlineSeparator` checks).
     init(configuration: SeparatorConfiguration, registry: SourceStructureRegistry<T>) {
@@ -28,12 +35,16 @@ final class SourceModels<T: EngineScalar> {
         envelope = SpectralEnvelope(sources: sources, bins: bins)
         structures = (0..<sources).map { [bins] k in
             let context = SourceStructureContext(source: k, bins: bins, historySlots: configuration.history,
-                                                 bases: configuration.nmfBases, forgetting: configuration.forgetting)
+                                                 bases: configuration.nmfBases, groups: configuration.groups,
+                                                 forgetting: configuration.forgetting)
             return registry.makers.map { $0(context) }
         }
         selected = Array(repeating: 0, count: sources)
         densities = Array(repeating: .gaussian, count: sources)
-        spectrum = EngineBuffer(bins); whitened = EngineBuffer(bins); variance = EngineBuffer(bins)
+        automatic = Array(repeating: false, count: sources)
+        choice = StructureChoice(sources: sources, candidates: registry.structures.count, bins: bins,
+                                 lag: configuration.frameLength / configuration.hop, initial: registry.index(of: StructureChoice<T>.initial) ?? 0)
+        spectrum = EngineBuffer(bins); whitened = EngineBuffer(bins); variance = EngineBuffer(bins); candidate = EngineBuffer(bins)
         adopt(configuration, restartingSwitched: false)
     }
 
@@ -46,8 +57,19 @@ final class SourceModels<T: EngineScalar> {
         var densityChanged = false
         for k in 0..<sources {
             let model = configuration.sourceModel(k)
-            let index = registry.index(of: model.structure) ?? selected[k]
-            if restartingSwitched && index != selected[k] { structures[k][index].reset() }
+            if model.structure == .automatic {
+                // Newly automatic: the choice starts from the initial candidate, restarted like
+                // any switch; the other candidates start afresh as they begin to run.
+                if restartingSwitched && !automatic[k] {
+                    choice.restart(source: k)
+                    for j in structures[k].indices where j != selected[k] { structures[k][j].reset() }
+                }
+                automatic[k] = true
+            } else {
+                automatic[k] = false
+            }
+            let index = automatic[k] ? choice.choice(source: k) : registry.index(of: model.structure) ?? selected[k]
+            if restartingSwitched && index != selected[k] && !automatic[k] { structures[k][index].reset() }
             selected[k] = index
             let density = SourceDensity(model.density)
             if density != densities[k] { densityChanged = true }
@@ -68,27 +90,63 @@ final class SourceModels<T: EngineScalar> {
             if fresh { envelope.observe(power: p, source: k) }
             envelope.envelope(source: k, into: s)
             for f in 0..<bins { w[f] = Swift.max(p[f], floorPower) / s[f] }
+            if fresh && automatic[k] { runCandidates(source: k, whitenedPower: w, slot: slot) }
             structures[k][selected[k]].variance(whitenedPower: w, slot: slot, fresh: fresh, into: r)
+            if fresh && automatic[k] {
+                choice.keep(source: k, candidate: selected[k], variance: r,
+                            level: SphericalStructure<T>.activity(whitenedPower: w, bins: bins))
+            }
             for f in 0..<bins { r[f] *= s[f] }
             densities[k].weights(power: p, variance: r, count: bins, into: weights + k &* bins)
         }
     }
 
-    /// Ends a sweep over the history (`SourceStructureModel.finishSweep`).
-    func finishSweep(historySlots: UnsafePointer<Int>, slotCount: Int, coefficients: UnsafePointer<T>) {
-        for k in 0..<sources {
-            structures[k][selected[k]].finishSweep(historySlots: historySlots, slotCount: slotCount, coefficients: coefficients)
+    /// An automatic source's new frame: scores every candidate's prediction of it, perhaps moves
+    /// the source to another candidate (`StructureChoice`), and lets every candidate but the one
+    /// in use (which the caller runs) take the frame, keeping its variance for the next score.
+    private func runCandidates(source k: Int, whitenedPower w: UnsafePointer<T>, slot: Int) {
+        sweptNewFrame = true
+        let level = SphericalStructure<T>.activity(whitenedPower: w, bins: bins)
+        selected[k] = choice.score(source: k, whitenedPower: w, level: level, density: densities[k], scratch: candidate.pointer)
+        for j in structures[k].indices where j != selected[k] {
+            structures[k][j].variance(whitenedPower: w, slot: slot, fresh: true, into: candidate.pointer)
+            choice.keep(source: k, candidate: j, variance: candidate.pointer, level: level)
         }
     }
 
-    /// A new frame has arrived (`SourceStructureModel.advance`).
+    /// Ends a sweep over the history (`SourceStructureModel.finishSweep`); an automatic source's
+    /// other candidates too, after a sweep that saw a new frame.
+    func finishSweep(historySlots: UnsafePointer<Int>, slotCount: Int, coefficients: UnsafePointer<T>) {
+        for k in 0..<sources {
+            for j in structures[k].indices where j == selected[k] || (automatic[k] && sweptNewFrame) {
+                structures[k][j].finishSweep(historySlots: historySlots, slotCount: slotCount, coefficients: coefficients)
+            }
+        }
+        sweptNewFrame = false
+    }
+
+    /// A new frame has arrived (`SourceStructureModel.advance`): every candidate of an automatic
+    /// source.
     func advance(retiring slot: Int?, coefficient: T) {
-        for k in 0..<sources { structures[k][selected[k]].advance(retiring: slot, coefficient: coefficient) }
+        for k in 0..<sources {
+            for j in structures[k].indices where j == selected[k] || automatic[k] {
+                structures[k][j].advance(retiring: slot, coefficient: coefficient)
+            }
+        }
+    }
+
+    /// The structure source k uses now: its own, or the automatic choice's current candidate.
+    func activeStructure(source k: Int) -> SourceStructure {
+        registry.structures[selected[k]]
     }
 
     func reset() {
         envelope.reset()
-        for k in 0..<sources { for j in structures[k].indices { structures[k][j].reset() } }
+        choice.reset()
+        for k in 0..<sources {
+            for j in structures[k].indices { structures[k][j].reset() }
+            if automatic[k] { selected[k] = choice.choice(source: k) }
+        }
     }
 
     /// The envelope, then every source's structures in registry order. Index loops, not `for in`
@@ -96,5 +154,6 @@ final class SourceModels<T: EngineScalar> {
     func transferState(_ transfer: inout StateTransfer<T>) {
         envelope.transferState(&transfer)
         for k in 0..<sources { for j in structures[k].indices { structures[k][j].transferState(&transfer) } }
+        choice.transferState(&transfer)
     }
 }

@@ -46,5 +46,7 @@ struct SourceStructureContext {
     let historySlots: Int
     /// NMF bases (`SeparatorConfiguration.nmfBases`), for structures that have bases.
     let bases: Int
+    /// Bands of bins (`SeparatorConfiguration.groups`), for the group-sparse structure.
+    let groups: Int
     let forgetting: Double
 }

@@ -14,6 +14,10 @@ struct SourceStructureRegistry<T: EngineScalar> {
         var registry = Self()
         registry.register(.spherical, SphericalStructure<T>.init)
         registry.register(.lowRank, LowRankStructure<T>.init)
+        registry.register(.sparse, GroupSparseStructure<T>.sparse)
+        registry.register(.groupSparse, GroupSparseStructure<T>.grouped)
+        registry.register(.harmonic, HarmonicStructure<T>.init)
+        registry.register(.plugAndPlay, PlugAndPlayStructure<T>.init)
         return registry
     }
 
@@ -25,6 +29,15 @@ struct SourceStructureRegistry<T: EngineScalar> {
             structures.append(structure)
             makers.append(make)
         }
+    }
+
+    /// What a source may be given: every registered structure, and `auto`, the engine's choice
+    /// among them (`SourceModels`).
+    var choices: [SourceStructure] { structures + [.automatic] }
+
+    /// Whether a source may be given `structure`: without allocating, for the processing thread.
+    func offers(_ structure: SourceStructure) -> Bool {
+        structure == .automatic || index(of: structure) != nil
     }
 
     /// The position of `structure`; a linear scan without allocation, for the processing thread.

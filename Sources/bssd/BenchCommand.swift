@@ -1,4 +1,5 @@
 import ArgumentParser
+import EngineParameters
 import Foundation
 import RealtimeEngine
 import RealtimeSupport
@@ -17,7 +18,8 @@ struct BenchCommand: ParsableCommand {
             (k-means, the fastest mixture model, and the generalised Gaussian, the slowest) runs at M = 2 \
             only, with 4 sources. The hearing-aid setting runs IVA-IP at M = 2 with the FIR output stage \
             of config/hearing-aid-16k.toml (or -48k.toml with --rate 48000), rendering and learning on one \
-            thread. Build with -c release.
+            thread. --structure measures IVA-IP with the structures named instead of the variants above \
+            (auto runs every structure beside each source). Build with -c release.
             """
     )
 
@@ -36,28 +38,49 @@ struct BenchCommand: ParsableCommand {
     @Option(parsing: .upToNextOption, help: "Settings to measure: reference, default, hearing-aid.")
     var settings: [BenchSetting] = [.reference, .defaults]
 
+    @Option(parsing: .upToNextOption, help: "Source model structures to measure with IVA-IP, in place of the variants.")
+    var structure: [SourceStructure] = []
+
     @Flag(help: "Print one JSON object per case instead of a table.")
     var json = false
 
     func run() throws {
         if !json {
-            print("setting    M  K  model          precision  frame/hop  RTF       blocks/s  allocs/block")
+            print("setting    M  K  model              precision  frame/hop  RTF       blocks/s  allocs/block")
         }
         for setting in settings {
             for m in setting == .hearingAid ? [2] : channels {
-                for variant in BenchVariant.allCases where variant.runs(channels: m) && setting.runs(variant) {
+                for model in models(channels: m, setting: setting) {
                     for precision in setting == .hearingAid ? ["float"] : ["float", "double"] {
                         var configuration = setting.configuration(channels: m, rate: rate)
                         configuration.sources = min(sources ?? m, m)
-                        variant.apply(to: &configuration)
+                        model.apply(&configuration)
                         if configuration.sources < m && configuration.updateRule == .iss { continue }
                         let stage = setting.stage(rate: rate)
                         let result = try precision == "float"
                             ? measure(Float.self, configuration, stage) : measure(Double.self, configuration, stage)
-                        report(setting: setting, variant: variant, precision: precision, configuration: configuration, result: result)
+                        report(setting: setting, model: model.name, precision: precision, configuration: configuration, result: result)
                     }
                 }
             }
+        }
+    }
+
+    /// A model to measure: its name in the table and what it sets.
+    private struct Model {
+        let name: String
+        let apply: (inout SeparatorConfiguration) -> Void
+    }
+
+    /// The structures asked for with IVA-IP, or else the variants that run at this point.
+    private func models(channels m: Int, setting: BenchSetting) -> [Model] {
+        guard structure.isEmpty else {
+            return structure.map { structure in
+                Model(name: "\(structure)-ip") { $0.structure = structure; $0.updateRule = .ip }
+            }
+        }
+        return BenchVariant.allCases.filter { $0.runs(channels: m) && setting.runs($0) }.map { variant in
+            Model(name: variant.rawValue) { variant.apply(to: &$0) }
         }
     }
 
@@ -95,11 +118,11 @@ struct BenchCommand: ParsableCommand {
     }
 
     private func report(
-        setting: BenchSetting, variant: BenchVariant, precision: String, configuration: SeparatorConfiguration, result: Measurement
+        setting: BenchSetting, model: String, precision: String, configuration: SeparatorConfiguration, result: Measurement
     ) {
         if json {
             print("""
-                {"setting":"\(setting.rawValue)","channels":\(configuration.channels),"sources":\(configuration.sources),"model":"\(variant.rawValue)",\
+                {"setting":"\(setting.rawValue)","channels":\(configuration.channels),"sources":\(configuration.sources),"model":"\(model)",\
                 "precision":"\(precision)","frame":\(configuration.frameLength),"hop":\(configuration.hop),\
                 "iterations":\(configuration.iterations),"history":\(configuration.history),\
                 "rtf":\(result.realTimeFactor),"blocks_per_second":\(result.blocksPerSecond),\
@@ -110,7 +133,7 @@ struct BenchCommand: ParsableCommand {
                 setting.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0),
                 "\(configuration.channels)",
                 "\(configuration.sources)",
-                variant.rawValue.padding(toLength: 13, withPad: " ", startingAt: 0),
+                model.padding(toLength: 17, withPad: " ", startingAt: 0),
                 precision.padding(toLength: 9, withPad: " ", startingAt: 0),
                 "\(configuration.frameLength)/\(configuration.hop)".padding(toLength: 9, withPad: " ", startingAt: 0),
                 String(format: "%-8.5f  %-8.0f  %.2f", result.realTimeFactor, result.blocksPerSecond, result.allocationsPerBlock),

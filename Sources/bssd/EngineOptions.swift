@@ -52,6 +52,9 @@ struct EngineOptions: ParsableArguments {
     @Option(help: help(.bases, default: "\(defaults.nmfBases)"))
     var bases: Int?
 
+    @Option(help: help(.groups, default: "\(defaults.groups)"))
+    var groups: Int?
+
     @Option(name: .customLong("reference-mic"), help: help(.referenceMic, default: "\(defaults.referenceMic)"))
     var referenceMic: Int?
 
@@ -138,6 +141,7 @@ struct EngineOptions: ParsableArguments {
         if let history { configuration.history = history }
         if let block { configuration.block = block }
         if let bases { configuration.nmfBases = bases }
+        if let groups { configuration.groups = groups }
         if let referenceMic { configuration.referenceMic = referenceMic }
         if let loading { configuration.loading = loading }
         if let mixture { configuration.mixture = mixture }

@@ -3,6 +3,8 @@ import ControlClient
 import ControlProtocol
 import EngineParameters
 import Foundation
+import LivePipeline
+import RealtimeEngine
 import Testing
 
 extension LiveAudio {
@@ -44,14 +46,20 @@ extension LiveAudio {
             #expect(finish() != nil)
         }
 
-        @Test("target: one talker on every channel, next wraps, a missing source is refused, off leaves the routing")
-        func target() throws {
+        /// A daemon on the test mixture that has separated its first 4096 frames, how to wait for its
+        /// end, and a client connected to it.
+        static func runningDaemon() throws -> (Daemon, () -> DaemonTotals?, ControlConnection) {
             let bench = try DaemonTests.Bench(seconds: 10)
             bench.next.withLock { $0 = bench.configuration }
             let daemon = try bench.daemon()
             let finish = DaemonTests.launch(daemon)
             #expect(DaemonTests.waitUntil { DaemonTests.processed(daemon) >= 4096 })
-            let client = try ControlConnection.connect(path: daemon.socketPath, timeout: 5)
+            return (daemon, finish, try ControlConnection.connect(path: daemon.socketPath, timeout: 5))
+        }
+
+        @Test("target: one talker on every channel, next wraps, a missing source is refused, off leaves the routing")
+        func target() throws {
+            let (daemon, finish, client) = try Self.runningDaemon()
             #expect(try StatusReport(json: client.call(.status, timeout: 10)).target == nil)
             let chosen = try TargetReport(json: client.call(.target(.source(1)), timeout: 10))
             #expect(chosen.source == 1 && chosen.switches == 0 && chosen.delaysSamples.count == 2)
@@ -70,6 +78,40 @@ extension LiveAudio {
             #expect(try client.call(.target(.off), timeout: 10) == .null)
             #expect(try StatusReport(json: client.call(.status, timeout: 10)).target == nil)
             #expect(daemon.output.settings().routes == [0, 0])
+            _ = try client.call(.shutdown, timeout: 10)
+            #expect(finish() != nil)
+        }
+
+        @Test("set source.N.structure and source.N.density change one source live; status names an automatic source's choice")
+        func perSourceModels() throws {
+            let (daemon, finish, client) = try Self.runningDaemon()
+            _ = try client.call(.set([.sourceStructure(source: 1, .automatic), .sourceDensity(source: 0, "gauss")]), timeout: 10)
+            #expect(daemon.configuration.engine.sourceModel(0).density == .gaussian)
+            #expect(daemon.configuration.engine.sourceModel(1).structure == .automatic)
+            // Once a snapshot has been taken since the change, the automatic source shows its choice.
+            let processed = DaemonTests.processed(daemon)
+            #expect(DaemonTests.waitUntil { DaemonTests.processed(daemon) >= processed + 4096 })
+            var models: [String] = []
+            #expect(DaemonTests.waitUntil {
+                models = (try? StatusReport(json: client.call(.status, timeout: 10)).sourceModels) ?? []
+                return models.count == 2 && models[1].hasPrefix("auto:")
+            })
+            #expect(models.first?.hasSuffix("/gauss") == true && models.first?.hasPrefix("auto") == false, "\(models)")
+            let choice = models.last.flatMap { $0.split(separator: ":").dropFirst().first }.map { String($0.split(separator: "/")[0]) }
+            #expect(choice.flatMap(SourceStructure.init(rawValue:)) != nil, "\(models)")
+            for (method, words) in [
+                (ControlMethod.set([.sourceStructure(source: 2, .harmonic)]), "0 to 1"),
+                (ControlMethod.set([.sourceDensity(source: 0, "cauchy")]), "source.0.density"),
+            ] {
+                do {
+                    _ = try client.call(method, timeout: 10)
+                    Issue.record("\(method) was accepted")
+                } catch {
+                    guard case let .reply(refusal) = error else { throw error }
+                    #expect(refusal.code == .outOfRange && refusal.message.contains(words), "\(refusal.message)")
+                }
+            }
+            #expect(daemon.configuration.engine.sourceModel(1).structure == .automatic)
             _ = try client.call(.shutdown, timeout: 10)
             #expect(finish() != nil)
         }

@@ -15,6 +15,11 @@ struct BSSCtlRequestTests {
         #expect(try RequestBuilder.set(name: "gain-db", value: "-6") == .set([.gainDB(-6)]))
         #expect(try RequestBuilder.set(name: "mute", value: "on") == .set([.mute(true)]))
         #expect(try RequestBuilder.set(name: "bypass", value: "false") == .set([.bypass(false)]))
+        #expect(try RequestBuilder.set(name: "source.1.structure", value: "harmonic") == .set([.sourceStructure(source: 1, .harmonic)]))
+        #expect(try RequestBuilder.set(name: "source.0.density", value: "t:5") == .set([.sourceDensity(source: 0, "t:5")]))
+        #expect(throws: ControlError.self) { try RequestBuilder.set(name: "source.1.structure", value: "tonal") }
+        #expect(throws: ControlError.self) { try RequestBuilder.set(name: "source.x.structure", value: "auto") }
+        #expect(throws: ControlError.self) { try RequestBuilder.set(name: "source.1.alpha", value: "0.9") }
         #expect(throws: ControlError(.invalidParams, "iterations cannot be 'two': allowed is 1 to 16 sweeps per update")) {
             try RequestBuilder.set(name: "iterations", value: "two")
         }

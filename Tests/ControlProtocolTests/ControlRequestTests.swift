@@ -19,6 +19,7 @@ struct ControlRequestTests {
     static let everyMethod: [ControlMethod] = [
         .ping, .status, .get(nil), .get(.gainDB),
         .set([.alpha(0.98), .iterations(3), .structure(.lowRank), .update(.iss), .density("ggd:0.5"), .routing([1, nil]), .gainDB(-6), .mute(true), .bypass(false)]),
+        .set([.sourceStructure(source: 1, .automatic), .sourceDensity(source: 0, "t:5"), .structure(.groupSparse)]),
         .route(source: 2, channels: [0, 1]), .route(source: nil, channels: [1]),
         .target(.source(1)), .target(.next), .target(.off), .reset,
         .saveState(path: "/var/lib/bssd/state"), .loadState(path: "/var/lib/bssd/state"), .subscribe(interval: 0.5), .observe, .reload, .shutdown,
@@ -34,6 +35,10 @@ struct ControlRequestTests {
     @Test func readsTheDocumentedSpellings() throws {
         #expect(try parse(#"{"id":1,"version":1,"method":"ping"}"#).method == .ping)
         #expect(try parse(#"{"id":1,"version":1,"method":"set","params":{"alpha":0.98,"iterations":3.0}}"#).method == .set([.alpha(0.98), .iterations(3)]))
+        #expect(try parse(#"{"id":1,"version":1,"method":"set","params":{"source.1.structure":"pnp"}}"#).method == .set([.sourceStructure(source: 1, .plugAndPlay)]))
+        for bad in [#""source.1.structure":"tonal""#, #""source.-1.structure":"auto""#, #""source.1.gain_db":3"#, #""source.1.structure":1"#] {
+            #expect(throws: (any Error).self, "\(bad)") { try parse(#"{"id":1,"version":1,"method":"set","params":{"# + bad + "}}") }
+        }
         #expect(try parse(#"{"id":1,"version":1,"method":"subscribe"}"#).method == .subscribe(interval: 1))
         #expect(try parse(#"{"id":1,"version":1,"method":"route","params":{"source":null,"channels":[0]}}"#).method == .route(source: nil, channels: [0]))
         #expect(try parse(#"{"id":1,"version":1,"method":"target","params":{"source":"next"}}"#).method == .target(.next))
@@ -54,10 +59,10 @@ struct ControlRequestTests {
         (#"{"id":1,"version":1,"method":"observe","params":{"bands":8}}"#, .invalidParams, 1, "observe takes no params; unknown param 'bands'"),
         (#"{"id":1,"version":1,"method":"set","params":[]}"#, .invalidParams, 1, "params must be an object, got an array"),
         (#"{"id":1,"version":1,"method":"set","params":{}}"#, .invalidParams, 1, "set needs at least one parameter, e.g. {\"alpha\":0.98}; parameters: alpha, iterations, structure, update, density, mixture, routing, gain_db, mute, bypass"),
-        (#"{"id":1,"version":1,"method":"set","params":{"alfa":1}}"#, .invalidParams, 1, "unknown parameter 'alfa'; parameters: alpha, iterations, structure, update, density, mixture, routing, gain_db, mute, bypass"),
+        (#"{"id":1,"version":1,"method":"set","params":{"alfa":1}}"#, .invalidParams, 1, "unknown parameter 'alfa'; parameters: alpha, iterations, structure, update, density, mixture, routing, gain_db, mute, bypass, source.N.structure, source.N.density"),
         (#"{"id":1,"version":1,"method":"set","params":{"alpha":"0.9"}}"#, .invalidParams, 1, "params.alpha must be a number, got a string"),
         (#"{"id":1,"version":1,"method":"set","params":{"iterations":2.5}}"#, .invalidParams, 1, "params.iterations must be an integer, got a number"),
-        (#"{"id":1,"version":1,"method":"set","params":{"structure":"pca"}}"#, .invalidParams, 1, "structure 'pca' is not one of spherical, lowrank"),
+        (#"{"id":1,"version":1,"method":"set","params":{"structure":"pca"}}"#, .invalidParams, 1, "structure 'pca' is not one of spherical, lowrank, sparse, group-sparse, harmonic, pnp, auto"),
         (#"{"id":1,"version":1,"method":"set","params":{"routing":[0,"x"]}}"#, .invalidParams, 1, "params.routing must be an array of integers or nulls, got a string"),
         (#"{"id":1,"version":1,"method":"set","params":{"mute":1}}"#, .invalidParams, 1, "params.mute must be true or false, got a number"),
         (#"{"id":1,"version":1,"method":"get","params":{"name":"volume"}}"#, .invalidParams, 1, "unknown parameter 'volume'; parameters: alpha, iterations, structure, update, density, mixture, routing, gain_db, mute, bypass"),

@@ -60,6 +60,9 @@ final class MockHandler: ControlHandler {
             }
             parameters.density = density
         case .mixture(let mixture): parameters.mixture = mixture
+        // Live parameters hold no per-source models: the daemon reports them in `status`.
+        case .sourceStructure(let source, _), .sourceDensity(let source, _):
+            guard (0..<Self.sources).contains(source) else { throw refuse(source, "a source from 0 to \(Self.sources - 1)") }
         case .routing(let routes):
             guard routes.count == parameters.routing.count else { throw refuse(routes.count, "\(parameters.routing.count) routes") }
             for route in routes { if let route, !(0..<Self.sources).contains(route) { throw refuse(route, "a source from 0 to \(Self.sources - 1)") } }

@@ -40,7 +40,7 @@ struct CheckCommandTests {
         let outcome = try Self.bssd("--config", Self.shipped, "--check")
         #expect(outcome.status == 0, "\(outcome.standardError)")
         #expect(outcome.standardOutput.hasPrefix("\(Self.shipped): OK: capture 'default' 2 ch → playback 'default' 2 ch, 16000 Hz"))
-        #expect(outcome.standardOutput.contains("engine 2 sources, spherical/t:50 ip frame 4096 hop 1024 α 0.98"))
+        #expect(outcome.standardOutput.contains("engine 2 sources, harmonic/t:50 ip frame 4096 hop 1024 α 0.98"))
         #expect(outcome.standardOutput.contains("SCHED_FIFO 70, mlock"))
     }
 
@@ -108,7 +108,7 @@ struct CheckCommandTests {
         #expect(outcome.standardOutput.contains("engine 2 sources, lowrank/gauss (source 0 lowrank/t:5, source 1 spherical/gauss) ip frame 4096"))
 
         let both = try Self.bssd("--config", Self.shipped, "--check", "--source", "1=lowrank/laplace")
-        #expect(both.standardOutput.contains("engine 2 sources, spherical/t:50 (source 1 lowrank/laplace) ip"))
+        #expect(both.standardOutput.contains("engine 2 sources, harmonic/t:50 (source 1 lowrank/laplace) ip"))
 
         let beyond = try Self.bssd("--config", Self.shipped, "--check", "--source", "2=lowrank")
         #expect(beyond.status == 78)

@@ -60,7 +60,7 @@ struct ConfigFileTests {
         #expect(d.control == ControlSettings(socketPath: nil, mode: 0o660, group: nil, allowedUIDs: [], allowedGIDs: [], maxClients: 16))
         #expect(d.log.level == .info)
         let e = d.engine
-        #expect(e.structure == .spherical && e.updateRule == .ip && e.density == .studentT(nu: 50))
+        #expect(e.structure == .harmonic && e.updateRule == .ip && e.density == .studentT(nu: 50))
         #expect(e.frameLength == 4096 && e.hop == 1024 && e.forgetting == 0.98 && e.iterations == 2)
         #expect(e.history == 64 && e.block == 1 && e.nmfBases == 2 && e.loading == 1e-3 && e.referenceMic == 0)
     }
@@ -247,7 +247,7 @@ struct ConfigFileTests {
         #expect(Self.reason("[engine.source.0]\nstructre = \"lowrank\"")
             == .unknownKey("engine.source.0.structre", suggestion: "engine.source.0.structure"))
         #expect(Self.reason("[engine.source.1]\nstructure = \"nmf\"")
-            == .invalid(key: "engine.source.1.structure", value: "\"nmf\"", allowed: "one of \"spherical\", \"lowrank\""))
+            == .invalid(key: "engine.source.1.structure", value: "\"nmf\"", allowed: "one of \"spherical\", \"lowrank\", \"sparse\", \"group-sparse\", \"harmonic\", \"pnp\", \"auto\""))
         #expect(Self.reason("[engine.source.1]\ndensity = 2")
             == .wrongType(key: "engine.source.1.density", value: "2", expected: "a string"))
         #expect(Self.reason("[engine.source.first]\ndensity = \"gauss\"")
@@ -276,7 +276,7 @@ struct ConfigFileTests {
         #expect(Self.reason("[realtime]\npriority = true")
             == .wrongType(key: "realtime.priority", value: "true", expected: "a priority from 1 to 99, or 0 or false for none"))
         #expect(Self.reason("[engine]\nstructure = 1")
-            == .wrongType(key: "engine.structure", value: "1", expected: "one of \"spherical\", \"lowrank\""))
+            == .wrongType(key: "engine.structure", value: "1", expected: "one of \"spherical\", \"lowrank\", \"sparse\", \"group-sparse\", \"harmonic\", \"pnp\", \"auto\""))
 
         #expect(ConfigFileError(path: Self.path, reason: Self.reason("[engine]\nframe = \"big\"")!).description
             == "/etc/bssd/bssd.toml: engine.frame = \"big\": expected an integer")

@@ -34,6 +34,7 @@ struct EngineParameterAgreementTests {
             case .history: configuration.history = Int(number)
             case .block: configuration.block = Int(number)
             case .bases: configuration.nmfBases = Int(number)
+            case .groups: configuration.groups = Int(number)
             case .loading: configuration.loading = number
             case .referenceMic: configuration.referenceMic = Int(number)
             case .frame: configuration.frameLength = Int(number); configuration.hop = Int(number) / 4
@@ -89,6 +90,10 @@ struct EngineParameterAgreementTests {
         Probe(parameter: .clusterBases, toml: "32", change: nil, accepted: true),
         Probe(parameter: .clusterBases, toml: "33", change: nil, accepted: false),
         Probe(parameter: .clusterBases, toml: "-1", change: nil, accepted: false),
+        Probe(parameter: .groups, toml: "2", change: nil, accepted: true),
+        Probe(parameter: .groups, toml: "512", change: nil, accepted: true),
+        Probe(parameter: .groups, toml: "1", change: nil, accepted: false),
+        Probe(parameter: .groups, toml: "513", change: nil, accepted: false),
     ]
 
     @Test("a value the engine accepts every front end accepts; one it refuses, every front end refuses with the same text", arguments: probes)
@@ -154,6 +159,7 @@ struct EngineParameterAgreementTests {
         case .history: new.history = 8
         case .block: new.block = 2
         case .bases: new.nmfBases = 3
+        case .groups: new.groups = 8
         case .referenceMic: new.referenceMic = 1
         case .loading: new.loading = 1e-2
         case .family: new.family = .clustering
@@ -176,7 +182,7 @@ struct EngineParameterAgreementTests {
         #expect(EngineParameter.referenceMic.flag == "--reference-mic")
         #expect(EngineParameter.structure.configKey == "engine.structure" && EngineParameter.structure.flag == "--structure")
         #expect(EngineParameter.density.configKey == "engine.density" && EngineParameter.density.flag == "--density")
-        #expect(EngineParameter.structure.allowed == "spherical or lowrank")
+        #expect(EngineParameter.structure.allowed == "spherical, lowrank, sparse, group-sparse, harmonic, pnp or auto")
         #expect(EngineParameter.density.allowed == "laplace, ggd:BETA (0 < BETA ≤ 2), t:NU (0 < NU ≤ 1000), gauss")
         #expect(EngineParameter.loading.allowed == "a relative diagonal loading from 1e-9 to 1")
         #expect(EngineParameter.hop.allowed == "frame/2, frame/4 or frame/8")

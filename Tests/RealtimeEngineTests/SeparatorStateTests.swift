@@ -123,7 +123,7 @@ struct SeparatorStateTests {
         #expect(SeparatorStateError.notAStateFile.description.contains("not a bssd state file"))
         // Version 2 (no separation family) is the format before this one.
         bytes[8] = 2
-        #expect(throws: SeparatorStateError.unsupportedVersion(2, supported: 4)) { try SeparatorState<Float>(decoding: bytes) }
+        #expect(throws: SeparatorStateError.unsupportedVersion(2, supported: 5)) { try SeparatorState<Float>(decoding: bytes) }
     }
 
     @Test("Truncated and damaged files are refused")
@@ -170,8 +170,8 @@ struct SeparatorStateTests {
     @Test("An index out of range is refused and the engine is left as it was")
     func outOfRange() throws {
         var bytes = try Self.savedBytes(Float.self)
-        // The header is 557 bytes; the first integer is the slot of the history's newest frame.
-        bytes[557] = 99
+        // The header is 561 bytes; the first integer is the slot of the history's newest frame.
+        bytes[561] = 99
         let checksum = fnv1a(bytes.dropLast(8))
         for i in 0..<8 { bytes[bytes.count - 8 + i] = UInt8(truncatingIfNeeded: checksum >> (8 * UInt64(i))) }
         let state = try SeparatorState<Float>(decoding: bytes)

@@ -25,6 +25,12 @@ struct SteadyStateAllocationTests {
         Case(structure: .lowRank, rule: .ip, channels: 4),
         Case(structure: .spherical, rule: .ip, channels: 4, sources: 2),
         Case(structure: .lowRank, rule: .ip, channels: 3, sources: 2),
+        // The automatic choice runs every structure beside each source.
+        Case(structure: .automatic, rule: .ip, channels: 2),
+        Case(structure: .automatic, rule: .iss, channels: 4),
+        Case(structure: .harmonic, rule: .ip, channels: 3),
+        Case(structure: .plugAndPlay, rule: .iss, channels: 2),
+        Case(structure: .groupSparse, rule: .ip, channels: 3, sources: 2),
     ]
 
     @Test("process() allocates nothing in steady state", arguments: cases)
