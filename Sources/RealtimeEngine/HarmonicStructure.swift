@@ -102,9 +102,16 @@ final class HarmonicStructure<T: EngineScalar>: SourceStructureModel {
                 if contrast > best { best = contrast; bestCount = count; bestF0 = f0 }
             }
         }
-        fundamental.pointer[slot] = bestF0
         let v = (best / bestCount - Self.contrastThreshold) / Self.contrastSpan
-        voicing.pointer[slot] = v.isFinite ? Swift.min(Swift.max(v, 0), Self.maximumVoicing) : 0
+        // No candidate with a finite contrast (a frame of zeros somewhere, whose log is −∞): no
+        // pitch, and no comb to build (a zero f0 would place every harmonic at bin 0).
+        guard bestF0 > 0, v.isFinite else {
+            fundamental.pointer[slot] = 0
+            voicing.pointer[slot] = 0
+            return
+        }
+        fundamental.pointer[slot] = bestF0
+        voicing.pointer[slot] = Swift.min(Swift.max(v, 0), Self.maximumVoicing)
         let c = slotComb.pointer + slot &* harmonicLimit
         c.update(repeating: Self.combFloor, count: harmonicLimit)
         addLobes(fundamental: bestF0, into: c)
@@ -126,6 +133,7 @@ final class HarmonicStructure<T: EngineScalar>: SourceStructureModel {
     /// its width growing with the harmonic number (real harmonics drift from h·f0); 1 above the
     /// limit. This adds the lobes to `c` (the bins below the limit).
     private func addLobes(fundamental f0: T, into c: UnsafeMutablePointer<T>) {
+        guard f0 > 0 else { return }
         var h: T = 1
         while h * f0 < T(harmonicLimit) {
             let centre = h * f0

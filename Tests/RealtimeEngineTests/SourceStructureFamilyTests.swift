@@ -92,6 +92,18 @@ struct SourceStructureFamilyTests {
         #expect(r.allSatisfy { abs($0 - mean) < 1e-9 }, "\(r.prefix(4))")
     }
 
+    @Test("A frame whose log power is −∞ somewhere (exact zeros) has no pitch, returns, and stays finite")
+    func harmonicSurvivesZeros() {
+        let bins = 513
+        let structure = HarmonicStructure<Double>(Self.context(bins: bins))
+        for power in [[Double](repeating: 0, count: bins), (0..<bins).map { $0 % 2 == 0 ? 0 : 1 }] {
+            var r = [Double](repeating: -1, count: bins)
+            structure.variance(whitenedPower: power, slot: 0, fresh: true, into: &r)
+            structure.variance(whitenedPower: power, slot: 0, fresh: false, into: &r)
+            #expect(r.allSatisfy { $0.isFinite && $0 > 0 }, "\(r.prefix(4))")
+        }
+    }
+
     // MARK: - Plug-and-play
 
     @Test("The median drops a lone outlier bin, keeps a ridge held over three frames, and reads the frames around it")
