@@ -76,7 +76,7 @@ final class HarmonicStructure<T: EngineScalar>: SourceStructureModel {
         }
         // g ((1 − v) + v C / mean C), from the slot's comb below the limit as its pitch search
         // built it: a re-sweep costs one pass over the bins, as the spherical structure's does
-        // (rebuilding the lobes, an exponential per bin they cover, cost a third more CPU).
+        // (rebuilding the lobes, an exponential per bin they cover, cost 35 % more CPU than spherical).
         let scale = g * v * T(bins) / combSum.pointer[slot], base = g * (1 - v)
         let c = slotComb.pointer + slot &* harmonicLimit
         for f in 0..<harmonicLimit { r[f] = base + scale * c[f] }
