@@ -90,12 +90,9 @@ final class SourceModels<T: EngineScalar> {
             if fresh { envelope.observe(power: p, source: k) }
             envelope.envelope(source: k, into: s)
             for f in 0..<bins { w[f] = Swift.max(p[f], floorPower) / s[f] }
-            if fresh && automatic[k] { runCandidates(source: k, whitenedPower: w, slot: slot) }
+            let level = fresh && automatic[k] ? runCandidates(source: k, whitenedPower: w, slot: slot) : nil
             structures[k][selected[k]].variance(whitenedPower: w, slot: slot, fresh: fresh, into: r)
-            if fresh && automatic[k] {
-                choice.keep(source: k, candidate: selected[k], variance: r,
-                            level: SphericalStructure<T>.activity(whitenedPower: w, bins: bins))
-            }
+            if let level { choice.keep(source: k, candidate: selected[k], variance: r, level: level) }
             for f in 0..<bins { r[f] *= s[f] }
             densities[k].weights(power: p, variance: r, count: bins, into: weights + k &* bins)
         }
@@ -104,7 +101,8 @@ final class SourceModels<T: EngineScalar> {
     /// An automatic source's new frame: scores every candidate's prediction of it, perhaps moves
     /// the source to another candidate (`StructureChoice`), and lets every candidate but the one
     /// in use (which the caller runs) take the frame, keeping its variance for the next score.
-    private func runCandidates(source k: Int, whitenedPower w: UnsafePointer<T>, slot: Int) {
+    /// Returns the frame's level g, which the caller keeps the chosen candidate's variance at.
+    private func runCandidates(source k: Int, whitenedPower w: UnsafePointer<T>, slot: Int) -> T {
         sweptNewFrame = true
         let level = SphericalStructure<T>.activity(whitenedPower: w, bins: bins)
         selected[k] = choice.score(source: k, whitenedPower: w, level: level, density: densities[k], scratch: candidate.pointer)
@@ -112,6 +110,7 @@ final class SourceModels<T: EngineScalar> {
             structures[k][j].variance(whitenedPower: w, slot: slot, fresh: true, into: candidate.pointer)
             choice.keep(source: k, candidate: j, variance: candidate.pointer, level: level)
         }
+        return level
     }
 
     /// Ends a sweep over the history (`SourceStructureModel.finishSweep`); an automatic source's
